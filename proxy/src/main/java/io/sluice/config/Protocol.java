@@ -1,0 +1,35 @@
+package io.sluice.config;
+
+import java.util.Locale;
+
+/** The protocol Sluice speaks to a backend. */
+public enum Protocol {
+  /** HTTP/1.1, as to gunicorn or uWSGI's {@code --http-socket}. */
+  HTTP,
+  /** uWSGI's binary protocol, as nginx's {@code uwsgi_pass} speaks to uWSGI's {@code --socket}. */
+  UWSGI;
+
+  /** The name used in configuration and the admin API. */
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Parses {@code http} or {@code uwsgi}.
+   *
+   * @throws IllegalArgumentException naming what was expected
+   */
+  public static Protocol parse(String text) {
+    for (Protocol p : values()) {
+      if (p.id().equals(text.trim())) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("\"" + text + "\" (expected: http or uwsgi)");
+  }
+
+  @Override
+  public String toString() {
+    return id();
+  }
+}

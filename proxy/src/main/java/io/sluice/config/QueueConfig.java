@@ -1,0 +1,29 @@
+package io.sluice.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Sluice's own wait queue: at most {@code max} requests wait (or {@code max} = bounded by file descriptors),
+ * each for at most {@code timeout}.
+ */
+public record QueueConfig(MaxOr max, Duration timeout) {
+
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  public QueueConfig {
+    Objects.requireNonNull(max, "max");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout: " + Durations.format(timeout) + " (expected: > 0)");
+    }
+  }
+
+  public QueueConfig withMax(MaxOr newMax) {
+    return new QueueConfig(newMax, timeout);
+  }
+
+  public QueueConfig withTimeout(Duration newTimeout) {
+    return new QueueConfig(max, newTimeout);
+  }
+}
