@@ -1,0 +1,289 @@
+package io.sluice.backend.uwsgi;
+
+import io.sluice.backend.RequestHead;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the uwsgi packet that starts a request to a uWSGI {@code --socket}: the 4-byte header
+ * ({@code u8 modifier1 = 0, u16le size, u8 modifier2 = 0}), then the variables ({@code u16le length, key, u16le length,
+ * value} each). Exactly {@code CONTENT_LENGTH} body bytes follow it, raw.
+ *
+ * <p>The variables are those nginx's {@code conf/uwsgi_params} sends, in its order:
+ * {@code QUERY_STRING, REQUEST_METHOD, CONTENT_TYPE, CONTENT_LENGTH, REQUEST_URI, PATH_INFO, SERVER_PROTOCOL,
+ * REQUEST_SCHEME, HTTPS} (only {@code on}, for https), {@code REMOTE_ADDR, REMOTE_PORT, SERVER_ADDR, SERVER_PORT,
+ * SERVER_NAME}, then {@code HTTP_*} for the headers. Where they differ from nginx's:
+ * <ul>
+ *   <li>{@code DOCUMENT_ROOT} is not sent: Sluice serves no files, and nginx's value is its own root, which would
+ *       send uWSGI's static-file checks to a directory that means nothing here.</li>
+ *   <li>{@code PATH_INFO} is the path percent-decoded to bytes ({@code +} stays {@code +}), without nginx's merging of
+ *       slashes and dot segments: what gunicorn and uWSGI's own HTTP parser give an application.</li>
+ *   <li>{@code SERVER_NAME} is the {@code Host} header without its port (nginx sends its configured name);
+ *       {@code SERVER_PORT} is the listener's port, or on a Unix-socket listener the {@code Host} port, else 80 or 443:
+ *       WSGI requires both to be non-empty.</li>
+ *   <li>{@code CONTENT_TYPE} and {@code CONTENT_LENGTH} are not repeated as {@code HTTP_CONTENT_*} (RFC 3875 §4.1.18).
+ *       {@code Transfer-Encoding} is never sent: uWSGI would read {@code HTTP_TRANSFER_ENCODING: chunked} as a chunked
+ *       body ({@code core/protocol.c}), and the body is always sent with its length.</li>
+ *   <li>Headers whose names hold anything but letters, digits and {@code -} are left out, as nginx
+ *       ({@code underscores_in_headers off}) and gunicorn ({@code header_map = drop}) do by default: {@code X_Forwarded_For}
+ *       would otherwise become the same {@code HTTP_X_FORWARDED_FOR} as the {@code X-Forwarded-For} Sluice sets.
+ *       {@code Proxy} is left out too (httpoxy, CVE-2016-5385): CGI-style backends read {@code HTTP_PROXY} as a proxy
+ *       setting.</li>
+ *   <li>Repeated headers are joined, in order, with {@code ", "}, and {@code Cookie} with {@code "; "}, as nginx
+ *       does.</li>
+ * </ul>
+ *
+ * <p>Strings are written byte for byte: a string whose characters are all below U+0100 (what a server decoding bytes as
+ * ISO-8859-1 produces) as those bytes, so uWSGI receives what the client sent; any other string as UTF-8.
+ *
+ * <p>Size: uWSGI reads the 4-byte header into a buffer of {@code --buffer-size + 4} bytes and drops the request, logging
+ * {@code invalid request block size}, when the header's size field (the variables alone) is over {@code --buffer-size}
+ * ({@code proto/uwsgi.c}, {@code uwsgi_proto_uwsgi_parser}). So the variables may take up to {@code bufferSize} bytes,
+ * and never more than 65,535, the most the 16-bit size field can say. uWSGI also stops at 128 variables by default
+ * ({@code --max-vars 64}); that limit is not checked here.
+ *
+ * <p>Immutable and thread-safe. Each call returns a new buffer that the caller owns.
+ */
+public final class UwsgiRequestEncoder {
+
+  /** The most bytes of variables a uwsgi packet can carry: its size field has 16 bits. */
+  public static final int MAX_VARS_SIZE = 65535;
+
+  private static final int HEADER_SIZE = 4;
+
+  private final int bufferSize;
+
+  /**
+   * @param bufferSize the backend's {@code --buffer-size}: the most bytes of variables it reads
+   */
+  public UwsgiRequestEncoder(int bufferSize) {
+    if (bufferSize < 1) {
+      throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: > 0)");
+    }
+    this.bufferSize = bufferSize;
+  }
+
+  /** The most bytes the variables of one request may take. */
+  public int limit() {
+    return Math.min(bufferSize, MAX_VARS_SIZE);
+  }
+
+  /**
+   * Encodes the packet header and variables of one request.
+   *
+   * @throws VarsTooLargeException when the variables take more than {@link #limit()} bytes
+   */
+  public Buffer encode(RequestHead head) throws VarsTooLargeException {
+    Buffer out = Buffer.buffer(1024);
+    out.appendByte((byte) 0).appendUnsignedShortLE(0).appendByte((byte) 0);
+
+    String contentType = head.headers().get("Content-Type");
+    boolean https = head.scheme().equalsIgnoreCase("https");
+    RequestHead.Peer peer = head.peer();
+    String host = head.headers().get("Host");
+    int hostEnd = host == null ? 0 : hostEnd(host);
+
+    var(out, "QUERY_STRING", head.query());
+    var(out, "REQUEST_METHOD", head.method());
+    var(out, "CONTENT_TYPE", contentType == null ? "" : contentType);
+    var(out, "CONTENT_LENGTH", head.contentLength() >= 0 ? Long.toString(head.contentLength()) : "");
+    var(out, "REQUEST_URI", head.uri());
+    key(out, "PATH_INFO");
+    int lengthAt = startValue(out);
+    appendPercentDecoded(out, head.path());
+    endValue(out, lengthAt);
+    var(out, "SERVER_PROTOCOL", "HTTP/1.1");
+    var(out, "REQUEST_SCHEME", head.scheme());
+    if (https) {
+      var(out, "HTTPS", "on");
+    }
+    var(out, "REMOTE_ADDR", peer.remoteAddr());
+    var(out, "REMOTE_PORT", peer.remotePort() > 0 ? Integer.toString(peer.remotePort()) : "");
+    var(out, "SERVER_ADDR", peer.localAddr());
+    var(out, "SERVER_PORT", serverPort(peer, host, hostEnd, https));
+    var(out, "SERVER_NAME", serverName(peer, host, hostEnd));
+    headers(out, head);
+
+    int size = out.length() - HEADER_SIZE;
+    if (size > limit()) {
+      throw new VarsTooLargeException(size, limit(), bufferSize >= MAX_VARS_SIZE);
+    }
+    return out.setUnsignedShortLE(1, size);
+  }
+
+  private static void headers(Buffer out, RequestHead head) {
+    List<String> done = new ArrayList<>();
+    for (Map.Entry<String, String> header : head.headers()) {
+      String name = header.getKey();
+      if (!forwarded(name) || contains(done, name)) {
+        continue;
+      }
+      done.add(name);
+      int keyLength = 5 + name.length();
+      out.appendUnsignedShortLE(keyLength);
+      out.appendByte((byte) 'H').appendByte((byte) 'T').appendByte((byte) 'T').appendByte((byte) 'P')
+          .appendByte((byte) '_');
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        out.appendByte((byte) (c == '-' ? '_' : c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c));
+      }
+      String separator = name.equalsIgnoreCase("Cookie") ? "; " : ", ";
+      int lengthAt = startValue(out);
+      List<String> values = head.headers().getAll(name);
+      for (int i = 0; i < values.size(); i++) {
+        if (i > 0) {
+          appendString(out, separator);
+        }
+        appendString(out, values.get(i));
+      }
+      endValue(out, lengthAt);
+    }
+  }
+
+  private static boolean forwarded(String name) {
+    if (name.isEmpty()
+        || name.equalsIgnoreCase("Content-Type")
+        || name.equalsIgnoreCase("Content-Length")
+        || name.equalsIgnoreCase("Transfer-Encoding")
+        || name.equalsIgnoreCase("Proxy")) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean contains(List<String> names, String name) {
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Where the host ends in a {@code Host} value: before {@code :port}, keeping an IPv6 literal's brackets. */
+  private static int hostEnd(String host) {
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      return close < 0 ? host.length() : close + 1;
+    }
+    int colon = host.lastIndexOf(':');
+    return colon < 0 ? host.length() : colon;
+  }
+
+  private static String serverName(RequestHead.Peer peer, String host, int hostEnd) {
+    if (hostEnd > 0) {
+      return host.substring(0, hostEnd);
+    }
+    String local = peer.localAddr();
+    if (local.isEmpty()) {
+      return "localhost";
+    }
+    return local.indexOf(':') >= 0 ? "[" + local + "]" : local;
+  }
+
+  private static String serverPort(RequestHead.Peer peer, String host, int hostEnd, boolean https) {
+    if (peer.localPort() > 0) {
+      return Integer.toString(peer.localPort());
+    }
+    if (host != null && hostEnd + 1 < host.length() && host.charAt(hostEnd) == ':') {
+      String port = host.substring(hostEnd + 1);
+      if (port.length() <= 5 && isDigits(port) && Integer.parseInt(port) <= 65535) {
+        return port;
+      }
+    }
+    return https ? "443" : "80";
+  }
+
+  private static boolean isDigits(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return !s.isEmpty();
+  }
+
+  private static void var(Buffer out, String key, String value) {
+    key(out, key);
+    int lengthAt = startValue(out);
+    appendString(out, value);
+    endValue(out, lengthAt);
+  }
+
+  private static void key(Buffer out, String key) {
+    out.appendUnsignedShortLE(key.length());
+    appendString(out, key);
+  }
+
+  private static int startValue(Buffer out) {
+    int at = out.length();
+    out.appendUnsignedShortLE(0);
+    return at;
+  }
+
+  /** A value over 65,535 bytes gets a wrong length here, but it also makes the block too large to be sent. */
+  private static void endValue(Buffer out, int lengthAt) {
+    out.setUnsignedShortLE(lengthAt, (out.length() - lengthAt - 2) & 0xffff);
+  }
+
+  /** RFC 3986 §2.1 decoding; a {@code %} not followed by two hex digits stays as it is. */
+  private static void appendPercentDecoded(Buffer out, String path) {
+    byte[] raw = bytes(path);
+    for (int i = 0; i < raw.length; i++) {
+      byte b = raw[i];
+      if (b == '%' && i + 2 < raw.length) {
+        int high = hexDigit(raw[i + 1]);
+        int low = hexDigit(raw[i + 2]);
+        if (high >= 0 && low >= 0) {
+          out.appendByte((byte) (high << 4 | low));
+          i += 2;
+          continue;
+        }
+      }
+      out.appendByte(b);
+    }
+  }
+
+  private static int hexDigit(byte b) {
+    if (b >= '0' && b <= '9') {
+      return b - '0';
+    }
+    if (b >= 'a' && b <= 'f') {
+      return b - 'a' + 10;
+    }
+    if (b >= 'A' && b <= 'F') {
+      return b - 'A' + 10;
+    }
+    return -1;
+  }
+
+  private static byte[] bytes(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 0xff) {
+        return s.getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static void appendString(Buffer out, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 0xff) {
+        out.appendBytes(s.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+    }
+    for (int i = 0; i < s.length(); i++) {
+      out.appendByte((byte) s.charAt(i));
+    }
+  }
+}
