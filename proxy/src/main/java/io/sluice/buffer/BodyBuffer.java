@@ -89,6 +89,16 @@ public final class BodyBuffer {
     new Cursor(out, done).pump();
   }
 
+  /** Appends the whole body to {@code target}; only for a body held entirely in memory (not {@link #spilled}). */
+  public void copyTo(Buffer target) {
+    if (spill != null) {
+      throw new IllegalStateException("the body is partly in a file");
+    }
+    for (Buffer c : chunks) {
+      target.appendBuffer(c);
+    }
+  }
+
   /** Drops the body and its file. Idempotent. */
   public void discard() {
     discarded = true;

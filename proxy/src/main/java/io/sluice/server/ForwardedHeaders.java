@@ -1,0 +1,138 @@
+package io.sluice.server;
+
+import io.netty.util.AsciiString;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The headers a backend receives: the client's, minus the hop-by-hop ones (RFC 9110 §7.6.1: {@code Connection}, the
+ * names it lists, {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer},
+ * {@code Transfer-Encoding}, {@code Upgrade}, and {@code Proxy-Authorization}, which is meant for this hop), minus
+ * the framing and expectation headers Sluice handles itself ({@code Content-Length}, {@code Expect}), plus
+ * {@code X-Forwarded-For} (appended to), {@code X-Forwarded-Proto} (replaced) and {@code Forwarded} (appended to,
+ * RFC 7239). {@code Host} is kept; a request without one gets the listener's address.
+ */
+final class ForwardedHeaders {
+
+  private static final AsciiString[] DROPPED = {
+      AsciiString.cached("connection"), AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"),
+      AsciiString.cached("te"), AsciiString.cached("trailer"), AsciiString.cached("transfer-encoding"),
+      AsciiString.cached("upgrade"), AsciiString.cached("proxy-authorization"), AsciiString.cached("content-length"),
+      AsciiString.cached("expect"), AsciiString.cached("x-forwarded-proto"),
+  };
+  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  private static final String FORWARDED = "Forwarded";
+
+  private ForwardedHeaders() {
+  }
+
+  /**
+   * @param in         the client's headers
+   * @param clientIp   the client's address, or empty for a Unix-socket client (then only {@code Forwarded} records
+   *                   it, as {@code for=unknown})
+   * @param scheme     {@code http} or {@code https}
+   * @param listenHost the listener's address as {@code host:port}, for a request without {@code Host}
+   */
+  static MultiMap forBackend(MultiMap in, String clientIp, String scheme, String listenHost) {
+    MultiMap out = HttpHeaders.headers();
+    List<String> named = connectionTokens(in);
+    String xff = null;
+    String forwarded = null;
+    String host = null;
+    for (Map.Entry<String, String> e : in) {
+      String name = e.getKey();
+      if (dropped(name) || (named != null && listed(named, name))) {
+        continue;
+      }
+      if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
+        xff = xff == null ? e.getValue() : xff + ", " + e.getValue();
+        continue;
+      }
+      if (name.equalsIgnoreCase(FORWARDED)) {
+        forwarded = forwarded == null ? e.getValue() : forwarded + ", " + e.getValue();
+        continue;
+      }
+      if (host == null && name.equalsIgnoreCase("host")) {
+        host = e.getValue();
+      }
+      out.add(name, e.getValue());
+    }
+    if (host == null) {
+      host = listenHost;
+      out.add("Host", host);
+    }
+    if (!clientIp.isEmpty()) {
+      out.add(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
+    } else if (xff != null) {
+      out.add(X_FORWARDED_FOR, xff);
+    }
+    out.add(X_FORWARDED_PROTO, scheme);
+    String element = "for=" + forNode(clientIp) + ";host=" + quoteIfNeeded(host) + ";proto=" + scheme;
+    out.add(FORWARDED, forwarded == null ? element : forwarded + ", " + element);
+    return out;
+  }
+
+  private static boolean dropped(String name) {
+    for (AsciiString d : DROPPED) {
+      if (d.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The header names listed in {@code Connection}, lower-cased; {@code null} when it lists none worth dropping. */
+  private static List<String> connectionTokens(MultiMap in) {
+    List<String> values = in.getAll(HttpHeaders.CONNECTION);
+    if (values.isEmpty()) {
+      return null;
+    }
+    List<String> tokens = null;
+    for (String v : values) {
+      for (String t : v.split(",")) {
+        String token = t.trim();
+        if (!token.isEmpty() && !token.equalsIgnoreCase("close") && !token.equalsIgnoreCase("keep-alive")) {
+          if (tokens == null) {
+            tokens = new ArrayList<>(2);
+          }
+          tokens.add(token);
+        }
+      }
+    }
+    return tokens;
+  }
+
+  private static boolean listed(List<String> named, String name) {
+    for (String n : named) {
+      if (n.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** RFC 7239 §6: IPv6 addresses are bracketed and quoted; an unknown client is {@code unknown}. */
+  private static String forNode(String ip) {
+    if (ip.isEmpty()) {
+      return "unknown";
+    }
+    return ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
+  }
+
+  /** RFC 7239 §4: a value that is not a token (a host with a port, say) is a quoted string. */
+  private static String quoteIfNeeded(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!tchar) {
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      }
+    }
+    return value;
+  }
+}

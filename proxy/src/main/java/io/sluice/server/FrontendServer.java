@@ -1,0 +1,166 @@
+package io.sluice.server;
+
+import io.sluice.config.Address;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The client-facing HTTP/1.1 listeners: every configured address, served by one server instance per event loop
+ * (Vert.x shares each listening socket between them and spreads accepted connections across the loops).
+ */
+public final class FrontendServer {
+
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private final List<Address> bound;
+
+  /**
+   * One listener to open.
+   *
+   * @param address where
+   * @param backlog the kernel accept-queue length to ask for (already resolved from {@code max})
+   */
+  public record Listener(Address address, int backlog) {
+  }
+
+  private FrontendServer(List<Address> bound) {
+    this.bound = List.copyOf(bound);
+  }
+
+  /**
+   * Prepares Unix socket paths: removes a stale socket file nobody listens on, refuses a live one or a file that is
+   * not a socket. Blocking; call at start-up, off any event loop.
+   *
+   * @throws IOException naming the path and the problem
+   */
+  public static void prepareUnixPaths(List<Listener> listeners) throws IOException {
+    for (Listener l : listeners) {
+      if (!(l.address() instanceof Address.Unix u)) {
+        continue;
+      }
+      Path path = u.path();
+      if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      if (!attrs.isOther()) {
+        throw new IOException(path + " exists and is not a socket");
+      }
+      try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        probe.connect(UnixDomainSocketAddress.of(path));
+        throw new IOException("unix:" + path + " is in use by another process");
+      } catch (ConnectException stale) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  /**
+   * Opens every listener on {@code instances} event loops. The first instance binds (so that port 0 becomes a real
+   * port); the others then share the bound addresses.
+   */
+  public static Future<FrontendServer> start(Vertx vertx, Handler<HttpServerRequest> handler,
+      List<Listener> listeners, int instances) {
+    List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    List<Address> bound = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(context -> listenAll(vertx, context, handler, listeners, servers, bound))
+        .compose(id -> {
+          if (instances <= 1) {
+            return Future.succeededFuture();
+          }
+          List<Listener> resolved = new ArrayList<>();
+          for (int i = 0; i < listeners.size(); i++) {
+            resolved.add(new Listener(bound.get(i), listeners.get(i).backlog()));
+          }
+          return vertx.deployVerticle(() -> context -> listenAll(vertx, context, handler, resolved, servers, null),
+              new DeploymentOptions().setInstances(instances - 1));
+        })
+        .map(v -> {
+          FrontendServer s = new FrontendServer(bound);
+          s.servers.addAll(servers);
+          return s;
+        });
+  }
+
+  private static Future<?> listenAll(Vertx vertx, Context context, Handler<HttpServerRequest> handler,
+      List<Listener> listeners, List<HttpServer> servers, List<Address> bound) {
+    List<Future<HttpServer>> all = new ArrayList<>();
+    for (Listener l : listeners) {
+      HttpServer server = vertx.createHttpServer(options(l)).requestHandler(handler);
+      servers.add(server);
+      all.add(server.listen(socketAddress(l.address())));
+    }
+    return Future.all(all).onSuccess(cf -> {
+      if (bound != null) {
+        for (int i = 0; i < listeners.size(); i++) {
+          Address a = listeners.get(i).address();
+          if (a instanceof Address.Tcp t) {
+            bound.add(new Address.Tcp(t.host(), all.get(i).result().actualPort()));
+          } else {
+            bound.add(a);
+          }
+        }
+      }
+    });
+  }
+
+  private static HttpServerOptions options(Listener l) {
+    return new HttpServerOptions()
+        .setAcceptBacklog(l.backlog())
+        .setReuseAddress(true)
+        .setTcpNoDelay(true)
+        // Idle keep-alive connections are not timed out by Vert.x: its idle timer would also close a connection
+        // whose request is waiting in Sluice's queue.
+        .setIdleTimeout(0)
+        .setHandle100ContinueAutomatically(false)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setHttp2ClearTextEnabled(false)
+        .setMaxInitialLineLength(8192)
+        .setMaxHeaderSize(32 * 1024)
+        .setMaxChunkSize(64 * 1024);
+  }
+
+  private static SocketAddress socketAddress(Address a) {
+    if (a instanceof Address.Unix u) {
+      return SocketAddress.domainSocketAddress(u.path().toAbsolutePath().toString());
+    }
+    Address.Tcp t = (Address.Tcp) a;
+    return SocketAddress.inetSocketAddress(t.port(), t.bindHost());
+  }
+
+  /** The listeners as bound, in configuration order: a port 0 is replaced by the port the kernel chose. */
+  public List<Address> addresses() {
+    return bound;
+  }
+
+  /**
+   * Stops accepting; each connection closes after its current response; after {@code timeout} the rest are closed.
+   */
+  public Future<Void> shutdown(Duration timeout) {
+    List<Future<Void>> all = new ArrayList<>();
+    for (HttpServer s : servers) {
+      all.add(s.shutdown(timeout));
+    }
+    return Future.join(all).mapEmpty();
+  }
+}

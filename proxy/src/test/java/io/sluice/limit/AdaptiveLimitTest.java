@@ -1,0 +1,71 @@
+package io.sluice.limit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AdaptiveLimitTest {
+
+  private static final long MS = 1_000_000L;
+
+  /**
+   * Feeds the limit what a prefork backend with {@code workers} workers of {@code serviceMs} each reports when
+   * the limit is always in use: below the worker count a request takes the service time, above it it also waits
+   * for (L - W) / W service times.
+   */
+  private static int settle(AdaptiveLimit limit, int workers, double serviceMs, int samples, long seed) {
+    Random jitter = new Random(seed);
+    long now = 0;
+    for (int i = 0; i < samples; i++) {
+      int l = limit.current();
+      double rtt = serviceMs * Math.max(1.0, (double) l / workers) * (0.97 + 0.06 * jitter.nextDouble());
+      now += (long) (serviceMs * MS / Math.min(l, workers));
+      limit.onSample(now, (long) (rtt * MS), l, false);
+    }
+    return limit.current();
+  }
+
+  @Test
+  void settlesAFewAboveTheWorkersOfASmallBackend() {
+    int l = settle(new AdaptiveLimit(), 2, 5, 5_000, 1);
+    assertTrue(l >= 3 && l <= 8, "limit " + l + " for 2 workers");
+  }
+
+  @Test
+  void growsToTheWorkersOfALargeBackend() {
+    int l = settle(new AdaptiveLimit(), 32, 20, 50_000, 2);
+    assertTrue(l >= 33 && l <= 40, "limit " + l + " for 32 workers");
+  }
+
+  @Test
+  void doesNotCreepUpUnderLongOverload() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    int first = settle(limit, 2, 5, 5_000, 3);
+    int later = settle(limit, 2, 5, 200_000, 4);
+    assertTrue(later <= first + 2, "limit went from " + first + " to " + later);
+  }
+
+  @Test
+  void learnsNothingWhileMostlyIdle() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    for (int i = 0; i < 1000; i++) {
+      limit.onSample(i * 10 * MS, 5 * MS, 1, false);
+    }
+    assertEquals(AdaptiveLimit.INITIAL, limit.current());
+  }
+
+  @Test
+  void aDropCutsTheLimit() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    settle(limit, 40, 5, 40_000, 5);
+    int before = limit.current();
+    limit.onSample(0, 0, before, true);
+    assertEquals((int) (before * 0.9), limit.current());
+    for (int i = 0; i < 100; i++) {
+      limit.onSample(0, 0, 1, true);
+    }
+    assertEquals(AdaptiveLimit.MIN, limit.current());
+  }
+}
