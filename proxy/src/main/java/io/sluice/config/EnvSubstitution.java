@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * Replaces {@code ${NAME}} in a configuration value by the environment variable {@code NAME}, and
  * {@code ${NAME:-default}} by the variable or, when it is unset or empty, by {@code default} (the shell's rule).
- * {@code $${} writes a literal {@code ${}. Defaults do not nest.
+ * <code>$${</code> writes a literal <code>${</code>. Defaults do not nest.
  */
 final class EnvSubstitution {
 

@@ -10,7 +10,8 @@ import java.util.Objects;
  * checked against the token (the token may come from the command line or the environment).
  *
  * @param adminAddressOrigin how an error about the admin address names where it was set, e.g.
- *                           {@code sluice.yaml:12: admin.address}
+ *                           {@code sluice.yaml:12: admin.address}, or {@code --admin} when the file leaves the
+ *                           default (a loopback address, which is never the subject of an error)
  */
 record FileSettings(
     List<ListenerConfig> listeners,
@@ -21,7 +22,8 @@ record FileSettings(
     BufferConfig buffers,
     Duration drainTimeout) {
 
-  static final List<ListenerConfig> DEFAULT_LISTENERS = List.of(new ListenerConfig(new Address.Tcp("", 8080), MaxOr.MAX));
+  static final List<ListenerConfig> DEFAULT_LISTENERS =
+      List.of(new ListenerConfig(new Address.Tcp("", 8080), MaxOr.MAX));
 
   FileSettings {
     listeners = List.copyOf(listeners);

@@ -114,12 +114,12 @@ final class YamlConfigFile {
 
     Map<String, At> admin = mapping(top.get("admin"), ADMIN_KEYS);
     At adminAddress = admin.get("address");
-    Optional<String> token = optionalText(admin.get("token"), "a token");
-    Optional<Path> stateFile = optionalText(admin.get("stateFile"), Values.PATH_FORMS).map(Values::path);
     AdminConfig adminConfig = new AdminConfig(
-        adminAddress == null ? Optional.of(AdminConfig.DEFAULT_ADDRESS) : adminAddress.parse(Values.ADMIN_FORMS,
-            Values::adminAddress),
-        token, stateFile);
+        adminAddress == null
+            ? Optional.of(AdminConfig.DEFAULT_ADDRESS)
+            : adminAddress.parse(Values.ADMIN_FORMS, Values::adminAddress),
+        optional(admin, "token", "a token", token -> token),
+        optional(admin, "stateFile", Values.PATH_FORMS, Values::path));
     String adminOrigin = adminAddress == null ? "--admin" : adminAddress.where();
 
     Map<String, At> buffers = mapping(top.get("buffers"), BUFFERS_KEYS);
@@ -202,9 +202,12 @@ final class YamlConfigFile {
     return at == null ? absent : at.parse(forms, parser);
   }
 
-  /** The text, or empty when the key is absent or its text (after substitution) is empty. */
-  private static Optional<String> optionalText(At at, String forms) {
-    return at == null ? Optional.empty() : Optional.of(at.text(forms)).filter(s -> !s.isEmpty());
+  /** Empty when the key is absent or its text (after substitution) is empty, as {@code ${TOKEN:-}} may leave it. */
+  private static <T> Optional<T> optional(Map<String, At> fields, String key, String forms,
+      Function<String, T> parser) {
+    At at = fields.get(key);
+    return at == null ? Optional.empty()
+        : at.parse(forms, text -> text.isEmpty() ? Optional.empty() : Optional.of(parser.apply(text)));
   }
 
   private At required(At item, Map<String, At> fields, String key, String forms) {

@@ -217,6 +217,8 @@ class YamlConfigFileTest {
         Arguments.of("admin:\n  token: ${SLUICE_ADMIN_TOKEN\n", "sluice.yaml:2: admin.token: "
             + "\"${SLUICE_ADMIN_TOKEN\" (expected: ${NAME} or ${NAME:-default}, and $${ for a literal ${)"),
         Arguments.of("admin:\n  token: [a, b]\n", "sluice.yaml:2: admin.token: a list (expected: a token)"),
+        Arguments.of("admin:\n  stateFile: \"/a\\0b\"\n",
+            "sluice.yaml:2: admin.stateFile: \"/a\\u0000b\" (expected: a file or directory path)"),
         Arguments.of("buffers:\n  memory: 1KiB\n",
             "sluice.yaml:2: buffers.memory: \"1KiB\" (expected: a size from 4KiB to 1GiB, such as 256KiB)"),
         Arguments.of("buffers:\n  maxBody: lots\n",
