@@ -44,23 +44,46 @@ public sealed interface Address permits Address.Tcp, Address.Unix {
   /** What {@link #parse} accepts, for error messages. */
   String FORMS = "HOST:PORT, :PORT or unix:/path";
 
+  /** What {@link #parseBackend} accepts, for error messages. */
+  String BACKEND_FORMS = "unix:/path or HOST:PORT";
+
   /**
    * Parses the text form of an address.
    *
    * @throws IllegalArgumentException with a message saying what was expected
    */
   static Address parse(String text) {
+    return parse(text, FORMS, 0);
+  }
+
+  /**
+   * Parses the address of a backend: as {@link #parse}, but a TCP address needs a host and a port from 1 to 65535,
+   * since Sluice connects to it rather than listening on it.
+   *
+   * @throws IllegalArgumentException with a message saying what was expected
+   */
+  static Address parseBackend(String text) {
+    Address address = parse(text, BACKEND_FORMS, 1);
+    if (address instanceof Tcp tcp && tcp.host().isEmpty()) {
+      throw new IllegalArgumentException(
+          "\"" + text + "\" has no host (expected: " + BACKEND_FORMS + ", such as 127.0.0.1:" + tcp.port() + ")");
+    }
+    return address;
+  }
+
+  private static Address parse(String text, String forms, int minPort) {
     String s = text.trim();
     if (s.startsWith("unix:")) {
       String path = s.substring("unix:".length());
       if (path.isEmpty()) {
-        throw new IllegalArgumentException("\"" + text + "\" has no socket path (expected: " + FORMS + ")");
+        throw new IllegalArgumentException("\"" + text + "\" has no socket path (expected: " + forms + ")");
       }
       return new Unix(Path.of(path));
     }
     int colon = s.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("\"" + text + "\" has no port (expected: " + FORMS + ")");
+    // "[::1]" has colons but no port
+    if (colon < 0 || s.endsWith("]")) {
+      throw new IllegalArgumentException("\"" + text + "\" has no port (expected: " + forms + ")");
     }
     String host = s.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -72,10 +95,11 @@ public sealed interface Address permits Address.Tcp, Address.Unix {
     try {
       port = Integer.parseInt(s.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("\"" + text + "\" has no valid port (expected: " + FORMS + ")");
+      throw new IllegalArgumentException("\"" + text + "\" has no valid port (expected: " + forms + ")");
     }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("\"" + text + "\": port " + port + " is out of range (expected: 0 to 65535)");
+    if (port < minPort || port > 65535) {
+      throw new IllegalArgumentException(
+          "\"" + text + "\": port " + port + " is out of range (expected: " + minPort + " to 65535)");
     }
     return new Tcp(host, port);
   }

@@ -3,11 +3,14 @@ package io.sluice.config;
 /** A backend's concurrency limit as configured: {@code auto} (adaptive) or a fixed number of requests in flight. */
 public record LimitSetting(int fixed) {
 
+  /** What {@link #parse} accepts, for error messages. */
+  public static final String FORMS = "auto or an integer >= 1";
+
   public static final LimitSetting AUTO = new LimitSetting(-1);
 
   public LimitSetting {
     if (fixed < -1 || fixed == 0) {
-      throw new IllegalArgumentException(fixed + " (expected: auto or an integer >= 1)");
+      throw new IllegalArgumentException(fixed + " (expected: " + FORMS + ")");
     }
   }
 
@@ -37,7 +40,7 @@ public record LimitSetting(int fixed) {
     } catch (NumberFormatException ignored) {
       // reported below with the accepted forms
     }
-    throw new IllegalArgumentException("\"" + text + "\" (expected: auto or an integer >= 1)");
+    throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
   }
 
   @Override

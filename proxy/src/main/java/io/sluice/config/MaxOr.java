@@ -6,11 +6,14 @@ package io.sluice.config;
  */
 public record MaxOr(int value) {
 
+  /** What {@link #parse} accepts, for error messages. */
+  public static final String FORMS = "max or an integer >= 1";
+
   public static final MaxOr MAX = new MaxOr(-1);
 
   public MaxOr {
     if (value < -1 || value == 0) {
-      throw new IllegalArgumentException(value + " (expected: max or an integer >= 1)");
+      throw new IllegalArgumentException(value + " (expected: " + FORMS + ")");
     }
   }
 
@@ -40,7 +43,7 @@ public record MaxOr(int value) {
     } catch (NumberFormatException ignored) {
       // reported below with the accepted forms
     }
-    throw new IllegalArgumentException("\"" + text + "\" (expected: max or an integer >= 1)");
+    throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
   }
 
   /** {@code max} or the number, as written in configuration and in the admin API. */

@@ -9,6 +9,9 @@ public enum Protocol {
   /** uWSGI's binary protocol, as nginx's {@code uwsgi_pass} speaks to uWSGI's {@code --socket}. */
   UWSGI;
 
+  /** What {@link #parse} accepts, for error messages. */
+  public static final String FORMS = "http or uwsgi";
+
   /** The name used in configuration and the admin API. */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
@@ -25,7 +28,7 @@ public enum Protocol {
         return p;
       }
     }
-    throw new IllegalArgumentException("\"" + text + "\" (expected: http or uwsgi)");
+    throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
   }
 
   @Override

@@ -1,0 +1,326 @@
+package io.sluice.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Sluice's command line: the flags of SPEC.md over the optional {@code --config} YAML file.
+ *
+ * <p>Both {@code --flag value} and {@code --flag=value} are accepted; an argument that starts with {@code --} is never
+ * taken as a value (write {@code --flag=--value} for that). A flag given twice keeps its last value, except the
+ * repeatable {@code --listen} and {@code --backend}. {@code --help} (or {@code -h}) and {@code --version} win over
+ * every other argument, which is then not validated. The commands {@code demo}, {@code spike} and {@code limits} are
+ * not parsed here (the caller dispatches on them first): any argument that is not an option is an error.
+ *
+ * <p>Flags override the file: {@code --listen} replaces its listeners and {@code --backlog} applies to every listener;
+ * {@code --backend} replaces its backends, and {@code --protocol} and {@code --limit} apply to the backends of the
+ * command line or, when there are none, to every backend of the file; the admin token is the first of
+ * {@code --admin-token}, a non-empty {@code SLUICE_ADMIN_TOKEN} and the file's {@code admin.token}.
+ */
+public final class CommandLine {
+
+  /** The environment variable that holds the admin token. */
+  public static final String TOKEN_VARIABLE = "SLUICE_ADMIN_TOKEN";
+
+  private static final String HINT = "(run sluice --help for the options)";
+
+  private CommandLine() {
+  }
+
+  /**
+   * Parses the arguments (without the program name) into what Sluice should do.
+   *
+   * @param env the environment: {@code SLUICE_ADMIN_TOKEN} and the variables the file refers to as {@code ${NAME}}
+   * @throws ConfigException naming the first wrong argument, or the file, line and key of the first error in the
+   *                         configuration file, and what is accepted
+   */
+  public static Invocation parse(String[] args, Map<String, String> env) {
+    Objects.requireNonNull(env, "env");
+    List<Option> options = new ArrayList<>();
+    ConfigException firstError = null;
+    boolean help = false;
+    boolean version = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("-") || arg.equals("-")) {
+        firstError = first(firstError, "unexpected argument \"" + arg + "\" (run sluice --help for the options "
+            + "and commands)");
+        continue;
+      }
+      int eq = arg.startsWith("--") ? arg.indexOf('=') : -1;
+      String name = eq < 0 ? arg : arg.substring(0, eq);
+      String value = eq < 0 ? null : arg.substring(eq + 1);
+      Flag flag = Flag.named(name);
+      if (flag == null) {
+        firstError = first(firstError, "unknown option " + name + " " + HINT);
+        continue;
+      }
+      if (!flag.takesValue()) {
+        if (value != null) {
+          firstError = first(firstError, name + ": \"" + value + "\" (expected: no value)");
+        }
+        help |= flag == Flag.HELP && value == null;
+        version |= flag == Flag.VERSION && value == null;
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 < args.length && !isOption(args[i + 1])) {
+          value = args[++i];
+        } else {
+          firstError = first(firstError, name + ": missing value (expected: " + flag.forms + ")");
+          continue;
+        }
+      }
+      options.add(new Option(flag, value));
+    }
+    if (help) {
+      return new Invocation.Help();
+    }
+    if (version) {
+      return new Invocation.Version();
+    }
+    if (firstError != null) {
+      throw firstError;
+    }
+    return new Invocation.Run(configure(options, env));
+  }
+
+  /** The {@code --help} text: one line per command and per flag with its default, ending with a line break. */
+  public static String usage() {
+    StringBuilder sb = new StringBuilder()
+        .append("Usage: sluice [OPTIONS]              run the proxy\n")
+        .append("       sluice demo                   run a demo backend with Sluice in front of it\n")
+        .append("       sluice spike URL              send a spike of concurrent requests to URL\n")
+        .append("       sluice limits [set k=v ...]   show or change the limits of a running Sluice\n")
+        .append('\n')
+        .append("Options (--flag VALUE or --flag=VALUE; flags override the --config file):\n");
+    for (Flag f : Flag.values()) {
+      String left = (f == Flag.HELP ? "-h, " : "") + f.flag + (f.takesValue() ? " " + f.metavar : "");
+      sb.append(String.format("  %-26s %s", left, f.help));
+      if (f.defaultText != null) {
+        sb.append(" (default: ").append(f.defaultText).append(')');
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static SluiceConfig configure(List<Option> options, Map<String, String> env) {
+    Given given = new Given();
+    for (Option o : options) {
+      given.add(o);
+    }
+    FileSettings file = given.configFile == null ? FileSettings.defaults() : YamlConfigFile.load(given.configFile, env);
+    return new SluiceConfig(given.listeners(file), given.queue(file), given.backends(file), given.admin(file, env),
+        given.buffers(file), given.drainTimeout != null ? given.drainTimeout : file.drainTimeout());
+  }
+
+  /** {@code -h} and {@code --anything} are options; {@code -3} may be a (wrong) value. */
+  private static boolean isOption(String arg) {
+    return arg.startsWith("--") || arg.equals("-h");
+  }
+
+  private static ConfigException first(ConfigException first, String message) {
+    return first != null ? first : new ConfigException(message);
+  }
+
+  private static Path configPath(String text) {
+    try {
+      if (!text.isEmpty()) {
+        return Path.of(text);
+      }
+    } catch (InvalidPathException e) {
+      // reported below with the accepted forms
+    }
+    throw Values.expected(text, Flag.CONFIG.forms);
+  }
+
+  private static String token(String text) {
+    if (text.isEmpty()) {
+      throw Values.expected(text, Flag.ADMIN_TOKEN.forms);
+    }
+    return text;
+  }
+
+  /**
+   * Whether only this machine can reach the address: a Unix socket, {@code localhost}, 127.0.0.0/8 or ::1. Host
+   * names other than {@code localhost} count as reachable, since what they resolve to may change.
+   */
+  static boolean isLocalOnly(Address address) {
+    if (!(address instanceof Address.Tcp tcp)) {
+      return true;
+    }
+    String host = tcp.host();
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (host.indexOf(':') >= 0) {
+      // getByName parses an IPv6 literal without a lookup only when it starts with a hex digit or a colon
+      if (Character.digit(host.charAt(0), 16) < 0 && host.charAt(0) != ':') {
+        return false;
+      }
+      try {
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    String[] octets = host.split("\\.", -1);
+    if (octets.length != 4 || !octets[0].equals("127")) {
+      return false;
+    }
+    for (String octet : octets) {
+      if (!octet.matches("[0-9]{1,3}") || Integer.parseInt(octet) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What the command line gave; {@code null} (or empty) for what it did not. */
+  private static final class Given {
+    Path configFile;
+    final List<Address> listen = new ArrayList<>();
+    MaxOr backlog;
+    final List<BackendFlag> backends = new ArrayList<>();
+    Protocol protocol;
+    LimitSetting limit;
+    MaxOr queueMax;
+    Duration queueTimeout;
+    boolean adminGiven;
+    Optional<Address> admin = Optional.empty();
+    String token;
+    Long maxBody;
+    Duration drainTimeout;
+
+    void add(Option o) {
+      switch (o.flag) {
+        case CONFIG -> configFile = o.parse(CommandLine::configPath);
+        case LISTEN -> listen.add(o.parse(Address::parse));
+        case BACKLOG -> backlog = o.parse(MaxOr::parse);
+        case BACKEND -> backends.add(o.parse(BackendFlag::parse));
+        case PROTOCOL -> protocol = o.parse(Protocol::parse);
+        case LIMIT -> limit = o.parse(LimitSetting::parse);
+        case QUEUE_MAX -> queueMax = o.parse(MaxOr::parse);
+        case QUEUE_TIMEOUT -> queueTimeout = o.parse(Values::positiveDuration);
+        case ADMIN -> {
+          admin = o.parse(Values::adminAddress);
+          adminGiven = true;
+        }
+        case ADMIN_TOKEN -> token = o.parse(CommandLine::token);
+        case MAX_BODY -> maxBody = o.parse(Sizes::parse);
+        case DRAIN_TIMEOUT -> drainTimeout = o.parse(Durations::parse);
+        default -> throw new AssertionError(o.flag + " takes no value");
+      }
+    }
+
+    List<ListenerConfig> listeners(FileSettings file) {
+      List<ListenerConfig> listeners = listen.isEmpty()
+          ? file.listeners()
+          : listen.stream().map(a -> new ListenerConfig(a, MaxOr.MAX)).toList();
+      return backlog == null ? listeners
+          : listeners.stream().map(l -> new ListenerConfig(l.address(), backlog)).toList();
+    }
+
+    List<BackendConfig> backends(FileSettings file) {
+      List<BackendConfig> result = new ArrayList<>();
+      if (backends.isEmpty()) {
+        for (BackendConfig b : file.backends()) {
+          result.add(new BackendConfig(b.name(), b.address(), protocol != null ? protocol : b.protocol(),
+              limit != null ? limit : b.limit(), b.bufferSize(), b.connectTimeout(), b.timeout()));
+        }
+      }
+      Set<String> names = new HashSet<>();
+      for (BackendFlag b : backends) {
+        String name = b.name != null ? b.name : Values.backendName(result.size());
+        if (!names.add(name)) {
+          throw new ConfigException(Flag.BACKEND.flag + ": name \"" + name + "\" is used twice (expected: a unique "
+              + "NAME= for each --backend; unnamed ones are default, b2, b3... by position)");
+        }
+        result.add(BackendConfig.of(name, b.address, protocol != null ? protocol : Protocol.HTTP,
+            limit != null ? limit : LimitSetting.AUTO));
+      }
+      if (result.isEmpty()) {
+        throw new ConfigException("no backend configured (expected: --backend ADDR or backends: in --config FILE)");
+      }
+      return result;
+    }
+
+    QueueConfig queue(FileSettings file) {
+      QueueConfig queue = file.queue();
+      if (queueMax != null) {
+        queue = queue.withMax(queueMax);
+      }
+      return queueTimeout == null ? queue : queue.withTimeout(queueTimeout);
+    }
+
+    /** The admin settings; without a token the admin listener must be reachable from this machine only. */
+    AdminConfig admin(FileSettings file, Map<String, String> env) {
+      Optional<Address> address = adminGiven ? admin : file.admin().address();
+      Optional<String> adminToken = Optional.ofNullable(token)
+          .or(() -> Optional.ofNullable(env.get(TOKEN_VARIABLE)).filter(t -> !t.isEmpty()))
+          .or(() -> file.admin().token());
+      if (adminToken.isEmpty() && address.isPresent() && !isLocalOnly(address.get())) {
+        String origin = adminGiven ? Flag.ADMIN.flag : file.adminAddressOrigin();
+        throw new ConfigException(origin + ": \"" + address.get() + "\" is not a loopback address, so a token is "
+            + "required (expected: --admin-token TOKEN or " + TOKEN_VARIABLE + ", or bind to 127.0.0.1)");
+      }
+      return new AdminConfig(address, adminToken, file.admin().stateFile());
+    }
+
+    BufferConfig buffers(FileSettings file) {
+      BufferConfig buffers = file.buffers();
+      return maxBody == null ? buffers : new BufferConfig(buffers.memory(), maxBody, buffers.tempDir());
+    }
+  }
+
+  /** A flag and its value as given. */
+  private record Option(Flag flag, String value) {
+    <T> T parse(Function<String, T> parser) {
+      try {
+        return parser.apply(value);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(flag.flag + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /** {@code --backend [NAME=]ADDR}; {@code name} is {@code null} when not given. */
+  private record BackendFlag(String name, Address address) {
+    static BackendFlag parse(String text) {
+      int eq = text.indexOf('=');
+      int addressStart = indexOfAny(text, ":/");
+      // "unix:/a=b.sock" is an address, "app=unix:/a.sock" a name and an address
+      if (eq < 0 || (addressStart >= 0 && addressStart < eq)) {
+        return new BackendFlag(null, Address.parseBackend(text));
+      }
+      String name = text.substring(0, eq);
+      try {
+        Values.backendName(name);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("name " + e.getMessage());
+      }
+      return new BackendFlag(name, Address.parseBackend(text.substring(eq + 1)));
+    }
+
+    private static int indexOfAny(String s, String chars) {
+      for (int i = 0; i < s.length(); i++) {
+        if (chars.indexOf(s.charAt(i)) >= 0) {
+          return i;
+        }
+      }
+      return -1;
+    }
+  }
+}

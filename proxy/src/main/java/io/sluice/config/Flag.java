@@ -1,0 +1,63 @@
+package io.sluice.config;
+
+/** The command-line flags, in the order {@link CommandLine#usage()} lists them. */
+enum Flag {
+  CONFIG("--config", "FILE", "a YAML file", "YAML file with the same settings; flags override it", "none"),
+  LISTEN("--listen", "ADDR", Address.FORMS, Address.FORMS + "; repeatable",
+      FileSettings.DEFAULT_LISTENERS.get(0).address().toString()),
+  BACKLOG("--backlog", "max|N", MaxOr.FORMS,
+      "kernel listen backlog of every listener; max = net.core.somaxconn", MaxOr.MAX.toString()),
+  BACKEND("--backend", "[NAME=]ADDR", "[NAME=]unix:/path or [NAME=]HOST:PORT",
+      "unix:/path or HOST:PORT; repeatable; NAME defaults to default, b2, b3...", "none"),
+  PROTOCOL("--protocol", "http|uwsgi", Protocol.FORMS, "protocol spoken to the backends", Protocol.HTTP.id()),
+  LIMIT("--limit", "auto|N", LimitSetting.FORMS, "most requests in flight inside each backend at once",
+      LimitSetting.AUTO.toString()),
+  QUEUE_MAX("--queue-max", "max|N", MaxOr.FORMS,
+      "most requests waiting in the queue; max = as many as file descriptors allow", MaxOr.MAX.toString()),
+  QUEUE_TIMEOUT("--queue-timeout", "DURATION", Values.POSITIVE_DURATION_FORMS,
+      "longest wait in the queue, such as 500ms, 30s or 2m", Durations.format(QueueConfig.DEFAULT_TIMEOUT)),
+  ADMIN("--admin", "ADDR|off", Values.ADMIN_FORMS, "admin API, metrics and UI",
+      AdminConfig.DEFAULT_ADDRESS.toString()),
+  ADMIN_TOKEN("--admin-token", "TOKEN", "a non-empty token",
+      "bearer token for the admin API; also SLUICE_ADMIN_TOKEN", "none"),
+  MAX_BODY("--max-body", "SIZE", Sizes.FORMS, "largest request body accepted, such as 512KiB or 1GB", "100MB"),
+  DRAIN_TIMEOUT("--drain-timeout", "DURATION", Durations.FORMS,
+      "longest wait for requests in flight when stopping", Durations.format(SluiceConfig.DEFAULT_DRAIN_TIMEOUT)),
+  HELP("--help", null, null, "print this help and exit", null),
+  VERSION("--version", null, null, "print the version and exit", null);
+
+  /** The flag as typed, such as {@code --queue-max}. */
+  final String flag;
+  /** The value's placeholder in the usage text; {@code null} when the flag takes no value. */
+  final String metavar;
+  /** What the value may be, for error messages. */
+  final String forms;
+  final String help;
+  /** The default in the usage text; {@code null} when there is none to show. */
+  final String defaultText;
+
+  Flag(String flag, String metavar, String forms, String help, String defaultText) {
+    this.flag = flag;
+    this.metavar = metavar;
+    this.forms = forms;
+    this.help = help;
+    this.defaultText = defaultText;
+  }
+
+  boolean takesValue() {
+    return metavar != null;
+  }
+
+  /** The flag named {@code name} ({@code -h} is {@code --help}), or {@code null}. */
+  static Flag named(String name) {
+    if (name.equals("-h")) {
+      return HELP;
+    }
+    for (Flag f : values()) {
+      if (f.flag.equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,107 @@
+package io.sluice.config;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The value parsers that the command line and the YAML file share beyond those of the configuration records.
+ * Each throws {@link IllegalArgumentException} with a message of the form {@code "TEXT" (expected: ...)}, to which
+ * the caller prefixes the flag or {@code FILE:LINE: key}.
+ */
+final class Values {
+
+  static final String POSITIVE_DURATION_FORMS = "a duration above zero, such as 500ms, 30s, 2m or 1h";
+  static final String ADMIN_FORMS = "HOST:PORT, :PORT, unix:/path or off";
+  static final String BUFFER_SIZE_FORMS = "a size from 512 to 65535 bytes, as uWSGI's --buffer-size";
+  static final String MEMORY_FORMS = "a size from 4KiB to 1GiB, such as 256KiB";
+  static final String PATH_FORMS = "a file or directory path";
+  static final String NAME_FORMS = "1 to 64 letters, digits, '_', '.' or '-'";
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final long MAX_MEMORY = 1L << 30;
+
+  private Values() {
+  }
+
+  /** A duration that is not zero: a zero timeout would fail every request. */
+  static Duration positiveDuration(String text) {
+    Duration d;
+    try {
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw expected(text, POSITIVE_DURATION_FORMS);
+    }
+    if (d.isZero()) {
+      throw expected(text, POSITIVE_DURATION_FORMS);
+    }
+    return d;
+  }
+
+  /** An admin address, or empty for the word {@code off}. */
+  static Optional<Address> adminAddress(String text) {
+    if (text.trim().equals("off")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Address.parse(text));
+    } catch (IllegalArgumentException e) {
+      throw expected(text, ADMIN_FORMS);
+    }
+  }
+
+  static int bufferSize(String text) {
+    long n = sizeOr(text, BUFFER_SIZE_FORMS);
+    if (n < 512 || n > 65535) {
+      throw expected(text, BUFFER_SIZE_FORMS);
+    }
+    return (int) n;
+  }
+
+  /** The in-memory part of one body, bounded so that a handful of large requests cannot exhaust the heap. */
+  static int memory(String text) {
+    long n = sizeOr(text, MEMORY_FORMS);
+    if (n < 4096 || n > MAX_MEMORY) {
+      throw expected(text, MEMORY_FORMS);
+    }
+    return (int) n;
+  }
+
+  static Path path(String text) {
+    if (text.isEmpty()) {
+      throw expected(text, PATH_FORMS);
+    }
+    try {
+      return Path.of(text);
+    } catch (InvalidPathException e) {
+      throw expected(text, PATH_FORMS);
+    }
+  }
+
+  /** A backend name: it appears in admin API URLs and metric labels, so only characters safe in both. */
+  static String backendName(String text) {
+    if (!NAME.matcher(text).matches()) {
+      throw expected(text, NAME_FORMS);
+    }
+    return text;
+  }
+
+  /** The name of a backend given without one: {@code default}, then {@code b2}, {@code b3}... by position. */
+  static String backendName(int index) {
+    return index == 0 ? "default" : "b" + (index + 1);
+  }
+
+  static IllegalArgumentException expected(String text, String forms) {
+    return new IllegalArgumentException("\"" + text + "\" (expected: " + forms + ")");
+  }
+
+  private static long sizeOr(String text, String forms) {
+    try {
+      return Sizes.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw expected(text, forms);
+    }
+  }
+}
