@@ -4,7 +4,13 @@ import java.io.IOException;
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
 
 /**
  * The lazily loaded libc binding and the Linux constants used with it.
@@ -62,6 +68,45 @@ final class Native {
   /** An IOException for the errno of a failed call, e.g. {@code "listen(fd 12, 50): Bad file descriptor (EBADF)"}. */
   static ErrnoException failure(String call, int errno) {
     return new ErrnoException(call + ": " + describe(errno), errno);
+  }
+
+  /**
+   * The libc calls this package needs and the JDK does not offer. Each returns -1 on failure and
+   * leaves errno for {@link #errno()}.
+   *
+   * <p>Public only because jnr-ffi implements it in a class loader of its own; the enclosing class
+   * keeps it out of the package's API.
+   */
+  public interface LibC {
+
+    int socket(int domain, int type, int protocol);
+
+    /** Only used for SO_RCVTIMEO: {@code optval} is a {@code struct timeval} of two 64-bit longs. */
+    int setsockopt(int fd, int level, int optname, @In long[] optval, int optlen);
+
+    @ssize_t
+    long send(int fd, @In byte[] buf, @size_t long len, int flags);
+
+    @ssize_t
+    long recv(int fd, Pointer buf, @size_t long len, int flags);
+
+    int listen(int fd, int backlog);
+
+    int close(int fd);
+
+    int getrlimit(int resource, @Out RLimit rlim);
+
+    int setrlimit(int resource, @In RLimit rlim);
+
+    /** {@code struct rlimit} (include/uapi/linux/resource.h): two {@code rlim_t}, an unsigned long each. */
+    final class RLimit extends Struct {
+      final UnsignedLong cur = new UnsignedLong();
+      final UnsignedLong max = new UnsignedLong();
+
+      RLimit(jnr.ffi.Runtime runtime) {
+        super(runtime);
+      }
+    }
   }
 
   /** Initialised by the JVM on first access, so the library is loaded lazily and exactly once. */

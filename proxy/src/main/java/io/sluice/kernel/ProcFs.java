@@ -1,6 +1,8 @@
 package io.sluice.kernel;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,8 +20,16 @@ final class ProcFs {
 
   private ProcFs() {}
 
+  /**
+   * A sysctl holding one number. Read in a single read(2): the sysctl handlers answer a read at a
+   * non-zero offset with end-of-file (kernel/sysctl.c, proc_dointvec), and Files.readString of a
+   * /proc file (size 0) starts with a one-byte read, so it returns "4" for 4096.
+   */
   static long readLong(Path file) throws IOException {
-    String text = Files.readString(file).trim();
+    String text;
+    try (InputStream in = Files.newInputStream(file)) {
+      text = new String(in.readNBytes(4096), StandardCharsets.US_ASCII).trim();
+    }
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {

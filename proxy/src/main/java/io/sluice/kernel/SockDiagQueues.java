@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ final class SockDiagQueues implements KernelQueues {
     if (!tcp.isEmpty()) {
       readTcp(tcp, out);
     }
-    return out;
+    return Collections.unmodifiableMap(out);
   }
 
   private void readUnix(List<UnixDomainSocketAddress> targets, Map<SocketAddress, KernelQueue> out) {

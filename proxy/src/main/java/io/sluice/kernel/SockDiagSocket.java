@@ -39,14 +39,14 @@ final class SockDiagSocket implements Closeable {
   private static final int BUFFER = 64 * 1024;
   private static final long TIMEOUT_SECONDS = 2;
 
-  private final LibC libc;
+  private final Native.LibC libc;
   private final int fd;
   private final Pointer buffer;
   private int seq;
   private boolean closed;
   private boolean broken;
 
-  private SockDiagSocket(LibC libc, int fd) {
+  private SockDiagSocket(Native.LibC libc, int fd) {
     this.libc = libc;
     this.fd = fd;
     this.buffer = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), BUFFER);
@@ -54,7 +54,7 @@ final class SockDiagSocket implements Closeable {
 
   /** Opens the socket; fails when netlink is refused (seccomp, gVisor, no sock_diag in the kernel). */
   static SockDiagSocket open() throws IOException {
-    LibC libc = Native.libc();
+    Native.LibC libc = Native.libc();
     int fd = libc.socket(Native.AF_NETLINK, Native.SOCK_RAW | Native.SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) {
       throw Native.failure("socket(AF_NETLINK, NETLINK_SOCK_DIAG)", Native.errno());

@@ -14,13 +14,13 @@ final class SystemFdLimits implements FdLimits {
 
   @Override
   public FdLimit current() throws IOException {
-    LibC.RLimit raw = get();
+    Native.LibC.RLimit raw = get();
     return new FdLimit(reported(raw.cur.get()), reported(raw.max.get()));
   }
 
   @Override
   public boolean raiseSoftToHard() throws IOException {
-    LibC.RLimit raw = get();
+    Native.LibC.RLimit raw = get();
     long hard = raw.max.get();
     // setrlimit refuses a NOFILE limit above fs.nr_open with EPERM (kernel/sys.c, do_prlimit).
     long target = hard == RLIM_INFINITY ? ProcFs.readLong(ProcFs.NR_OPEN) : hard;
@@ -39,9 +39,9 @@ final class SystemFdLimits implements FdLimits {
     return ProcFs.openFds();
   }
 
-  private static LibC.RLimit get() throws IOException {
-    LibC libc = Native.libc();
-    LibC.RLimit raw = new LibC.RLimit(jnr.ffi.Runtime.getRuntime(libc));
+  private static Native.LibC.RLimit get() throws IOException {
+    Native.LibC libc = Native.libc();
+    Native.LibC.RLimit raw = new Native.LibC.RLimit(jnr.ffi.Runtime.getRuntime(libc));
     if (libc.getrlimit(Native.RLIMIT_NOFILE, raw) < 0) {
       throw Native.failure("getrlimit(RLIMIT_NOFILE)", Native.errno());
     }

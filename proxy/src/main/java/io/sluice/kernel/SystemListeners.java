@@ -90,7 +90,7 @@ final class SystemListeners implements Listeners {
       throw new IOException("fd " + socket.fd() + " no longer holds socket inode " + socket.inode()
           + " (closed since it was found?)");
     }
-    LibC libc = Native.libc();
+    Native.LibC libc = Native.libc();
     if (libc.listen(socket.fd(), backlog) < 0) {
       throw Native.failure("listen(fd " + socket.fd() + ", " + backlog + ")", Native.errno());
     }
