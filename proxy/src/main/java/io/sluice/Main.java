@@ -1,11 +1,89 @@
 package io.sluice;
 
-/** Command-line entry point. */
+import io.sluice.config.CommandLine;
+import io.sluice.config.ConfigException;
+import io.sluice.config.Invocation;
+import io.sluice.config.SluiceConfig;
+import java.io.PrintStream;
+import java.lang.System.Logger.Level;
+import java.util.Arrays;
+
+/**
+ * The {@code sluice} command: runs the proxy, or one of its tools ({@code demo}, {@code spike}).
+ *
+ * <p>Exit status: 0 after a clean stop (SIGTERM or SIGINT drain the queue first), 2 for a refused flag or setting
+ * (one line on standard error says which), 1 when Sluice cannot start.
+ */
 public final class Main {
+
+  private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
   private Main() {
   }
 
   public static void main(String[] args) {
-    System.out.println("sluice");
+    LogFormat.install(System.getenv("SLUICE_LOG"));
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    if (args.length > 0 && args[0].equals("spike")) {
+      System.exit(io.sluice.demo.Spike.run(Arrays.copyOfRange(args, 1, args.length), out));
+    }
+    if (args.length > 0 && args[0].equals("demo")) {
+      int status = Demo.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+      if (status >= 0) {
+        System.exit(status);
+      }
+      return;
+    }
+    Invocation invocation;
+    try {
+      invocation = CommandLine.parse(args, System.getenv());
+    } catch (ConfigException e) {
+      err.println("sluice: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (invocation instanceof Invocation.Help) {
+      out.print(CommandLine.usage());
+      return;
+    }
+    if (invocation instanceof Invocation.Version) {
+      out.println("sluice " + version());
+      return;
+    }
+    SluiceConfig config = ((Invocation.Run) invocation).config();
+    Sluice sluice;
+    try {
+      sluice = Sluice.start(config);
+    } catch (Sluice.StartupException e) {
+      err.println("sluice: " + e.getMessage());
+      System.exit(e.usage() ? 2 : 1);
+      return;
+    }
+    stopOnSignal(sluice, () -> { });
+  }
+
+  /**
+   * SIGTERM and SIGINT run the JVM's shutdown hooks: this one drains, then halts with status 0 (the JVM would
+   * otherwise exit with 128 + the signal number). {@code afterStop} runs once the drain is over.
+   */
+  static void stopOnSignal(Sluice sluice, Runnable afterStop) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.log(Level.INFO, "stopping: no new connections; draining queued and in-flight requests for up to "
+          + io.sluice.config.Durations.format(sluice.config().drainTimeout()));
+      sluice.stop(sluice.config().drainTimeout());
+      afterStop.run();
+      LOG.log(Level.INFO, "stopped: " + sluice.stats().received() + " requests received");
+      for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+        h.flush();
+      }
+      System.out.flush();
+      Runtime.getRuntime().halt(0);
+    }, "sluice-shutdown"));
+  }
+
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "(development build)" : v;
   }
 }

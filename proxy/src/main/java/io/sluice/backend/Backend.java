@@ -4,6 +4,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.sluice.buffer.BodyBuffer;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
+import io.sluice.config.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -87,6 +88,11 @@ public final class Backend {
   /** Closes idle connections and the client. */
   public Future<Void> close() {
     return client.close();
+  }
+
+  /** Whether a connection may carry another request after a complete response: HTTP yes, uwsgi never. */
+  boolean reusesConnections() {
+    return config.protocol() == Protocol.HTTP;
   }
 
   Future<NetSocket> connect() {

@@ -156,7 +156,8 @@ public final class BackendCall {
     cancelTimer();
     BackendConnection c = conn;
     c.detach();
-    if (requestWritten && !c.closed() && c.parser().reusable()) {
+    // uWSGI answers HTTP/1.1 without "Connection: close" and then closes: a uwsgi connection carries one request.
+    if (requestWritten && !c.closed() && c.parser().reusable() && backend.reusesConnections()) {
       backend.offerIdle(c);
     } else {
       c.close();

@@ -13,7 +13,8 @@ import java.util.Map;
  * {@code Transfer-Encoding}, {@code Upgrade}, and {@code Proxy-Authorization}, which is meant for this hop), minus
  * the framing and expectation headers Sluice handles itself ({@code Content-Length}, {@code Expect}), plus
  * {@code X-Forwarded-For} (appended to), {@code X-Forwarded-Proto} (replaced) and {@code Forwarded} (appended to,
- * RFC 7239). {@code Host} is kept; a request without one gets the listener's address.
+ * RFC 7239). {@code X-Forwarded-SSL} is dropped: some backends (uWSGI) read https from it, so a client must not
+ * be able to claim it. {@code Host} is kept; a request without one gets the listener's address.
  */
 final class ForwardedHeaders {
 
@@ -21,7 +22,7 @@ final class ForwardedHeaders {
       AsciiString.cached("connection"), AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"),
       AsciiString.cached("te"), AsciiString.cached("trailer"), AsciiString.cached("transfer-encoding"),
       AsciiString.cached("upgrade"), AsciiString.cached("proxy-authorization"), AsciiString.cached("content-length"),
-      AsciiString.cached("expect"), AsciiString.cached("x-forwarded-proto"),
+      AsciiString.cached("expect"), AsciiString.cached("x-forwarded-proto"), AsciiString.cached("x-forwarded-ssl"),
   };
   private static final String X_FORWARDED_FOR = "X-Forwarded-For";
   private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";

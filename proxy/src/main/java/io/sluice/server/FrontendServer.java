@@ -1,7 +1,6 @@
 package io.sluice.server;
 
 import io.sluice.config.Address;
-import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -29,7 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class FrontendServer {
 
-  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private final List<HttpServer> servers;
   private final List<Address> bound;
 
   /**
@@ -41,8 +40,9 @@ public final class FrontendServer {
   public record Listener(Address address, int backlog) {
   }
 
-  private FrontendServer(List<Address> bound) {
+  private FrontendServer(List<Address> bound, List<HttpServer> servers) {
     this.bound = List.copyOf(bound);
+    this.servers = List.copyOf(servers);
   }
 
   /**
@@ -75,52 +75,45 @@ public final class FrontendServer {
   }
 
   /**
-   * Opens every listener on {@code instances} event loops. The first instance binds (so that port 0 becomes a real
-   * port); the others then share the bound addresses.
+   * Opens every listener on {@code instances} event loops. A TCP port 0 becomes one port the kernel chooses, shared
+   * by every instance (Vert.x shares a random port among servers that listen on the same negative port).
    */
   public static Future<FrontendServer> start(Vertx vertx, Handler<HttpServerRequest> handler,
       List<Listener> listeners, int instances) {
-    List<HttpServer> servers = new CopyOnWriteArrayList<>();
-    List<Address> bound = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(context -> listenAll(vertx, context, handler, listeners, servers, bound))
-        .compose(id -> {
-          if (instances <= 1) {
-            return Future.succeededFuture();
-          }
-          List<Listener> resolved = new ArrayList<>();
+    List<List<HttpServer>> byListener = new ArrayList<>();
+    for (int i = 0; i < listeners.size(); i++) {
+      byListener.add(new CopyOnWriteArrayList<>());
+    }
+    return vertx.deployVerticle(() -> context -> listenAll(vertx, handler, listeners, byListener),
+            new DeploymentOptions().setInstances(instances))
+        .map(id -> {
+          List<Address> bound = new ArrayList<>();
+          List<HttpServer> servers = new ArrayList<>();
           for (int i = 0; i < listeners.size(); i++) {
-            resolved.add(new Listener(bound.get(i), listeners.get(i).backlog()));
+            Address a = listeners.get(i).address();
+            HttpServer first = byListener.get(i).get(0);
+            bound.add(a instanceof Address.Tcp t ? new Address.Tcp(t.host(), first.actualPort()) : a);
+            servers.addAll(byListener.get(i));
           }
-          return vertx.deployVerticle(() -> context -> listenAll(vertx, context, handler, resolved, servers, null),
-              new DeploymentOptions().setInstances(instances - 1));
-        })
-        .map(v -> {
-          FrontendServer s = new FrontendServer(bound);
-          s.servers.addAll(servers);
-          return s;
+          return new FrontendServer(bound, servers);
         });
   }
 
-  private static Future<?> listenAll(Vertx vertx, Context context, Handler<HttpServerRequest> handler,
-      List<Listener> listeners, List<HttpServer> servers, List<Address> bound) {
+  private static Future<?> listenAll(Vertx vertx, Handler<HttpServerRequest> handler, List<Listener> listeners,
+      List<List<HttpServer>> byListener) {
     List<Future<HttpServer>> all = new ArrayList<>();
-    for (Listener l : listeners) {
+    for (int i = 0; i < listeners.size(); i++) {
+      Listener l = listeners.get(i);
       HttpServer server = vertx.createHttpServer(options(l)).requestHandler(handler);
-      servers.add(server);
-      all.add(server.listen(socketAddress(l.address())));
-    }
-    return Future.all(all).onSuccess(cf -> {
-      if (bound != null) {
-        for (int i = 0; i < listeners.size(); i++) {
-          Address a = listeners.get(i).address();
-          if (a instanceof Address.Tcp t) {
-            bound.add(new Address.Tcp(t.host(), all.get(i).result().actualPort()));
-          } else {
-            bound.add(a);
-          }
-        }
+      byListener.get(i).add(server);
+      if (l.address() instanceof Address.Tcp t && t.port() == 0) {
+        // listen(int, String) is the public form that admits Vert.x's negative "shared random port".
+        all.add(server.listen(-(i + 1), t.bindHost()));
+      } else {
+        all.add(server.listen(socketAddress(l.address())));
       }
-    });
+    }
+    return Future.all(all);
   }
 
   private static HttpServerOptions options(Listener l) {

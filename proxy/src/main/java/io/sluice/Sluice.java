@@ -1,0 +1,276 @@
+package io.sluice;
+
+import io.sluice.backend.Backend;
+import io.sluice.config.Address;
+import io.sluice.config.BackendConfig;
+import io.sluice.config.LimitSetting;
+import io.sluice.config.ListenerConfig;
+import io.sluice.config.SluiceConfig;
+import io.sluice.kernel.FdLimit;
+import io.sluice.kernel.FdLimits;
+import io.sluice.kernel.Listeners;
+import io.sluice.limit.AdaptiveLimit;
+import io.sluice.limit.FixedLimit;
+import io.sluice.limit.Limit;
+import io.sluice.metrics.Metrics;
+import io.sluice.queue.Dispatcher;
+import io.sluice.queue.Rejection;
+import io.sluice.server.FrontendServer;
+import io.sluice.server.Proxy;
+import io.sluice.server.Stats;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running Sluice: its Vert.x instance, dispatcher, backends and listeners. Built by {@link #start}, stopped by
+ * {@link #stop}; both block and are meant for the main thread (or a test's), never an event loop.
+ */
+public final class Sluice {
+
+  private static final System.Logger LOG = System.getLogger(Sluice.class.getName());
+
+  /** File descriptors kept back from {@code queue.max: max} for listeners, logs, spill files and the admin API. */
+  static final int FD_RESERVE = 256;
+  /** What an {@code auto} limit is assumed to reach when reserving descriptors for backend connections. */
+  private static final int AUTO_LIMIT_FD_ESTIMATE = 64;
+  /** How long refused requests get to be written out after the drain timeout. */
+  private static final Duration LAST_WORDS = Duration.ofSeconds(1);
+
+  private final Vertx vertx;
+  private final SluiceConfig config;
+  private final Dispatcher dispatcher;
+  private final List<Backend> backends;
+  private final Stats stats;
+  private final Proxy proxy;
+  private final FrontendServer front;
+  private final List<Integer> backlogs;
+  private final int effectiveQueueMax;
+
+  private Sluice(Vertx vertx, SluiceConfig config, Dispatcher dispatcher, List<Backend> backends, Stats stats,
+      Proxy proxy, FrontendServer front, List<Integer> backlogs, int effectiveQueueMax) {
+    this.vertx = vertx;
+    this.config = config;
+    this.dispatcher = dispatcher;
+    this.backends = backends;
+    this.stats = stats;
+    this.proxy = proxy;
+    this.front = front;
+    this.backlogs = backlogs;
+    this.effectiveQueueMax = effectiveQueueMax;
+  }
+
+  /**
+   * Starts everything the configuration describes.
+   *
+   * @throws StartupException with a one-line message: {@link StartupException#usage()} tells a refused setting
+   *     (exit 2) from a failure to start (exit 1)
+   */
+  public static Sluice start(SluiceConfig config) throws StartupException {
+    Listeners kernel = Listeners.system();
+    List<Integer> backlogs = resolveBacklogs(config, kernel);
+    int queueMax = effectiveQueueMax(config);
+
+    List<FrontendServer.Listener> listeners = new ArrayList<>();
+    for (int i = 0; i < config.listeners().size(); i++) {
+      listeners.add(new FrontendServer.Listener(config.listeners().get(i).address(), backlogs.get(i)));
+    }
+    try {
+      FrontendServer.prepareUnixPaths(listeners);
+    } catch (IOException e) {
+      throw new StartupException("cannot listen: " + e.getMessage(), false);
+    }
+
+    int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
+    try {
+      List<Backend> backends = new ArrayList<>();
+      List<Limit> limits = new ArrayList<>();
+      for (BackendConfig b : config.backends()) {
+        backends.add(new Backend(vertx, backends.size(), b));
+        limits.add(newLimit(b.limit()));
+      }
+      Dispatcher dispatcher = new Dispatcher(limits, queueMax, config.queue().timeout().toNanos(), System::nanoTime,
+          (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
+      Stats stats = new Stats();
+      Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
+          config.buffers().tempDir(), 1L << 30);
+      Proxy proxy = new Proxy(vertx, dispatcher, backends, settings, stats, Metrics.noop());
+      FrontendServer front = FrontendServer.start(vertx, proxy, listeners, loops)
+          .await(30, TimeUnit.SECONDS);
+      Sluice sluice = new Sluice(vertx, config, dispatcher, backends, stats, proxy, front, backlogs, queueMax);
+      LOG.log(Level.INFO, sluice.describe());
+      return sluice;
+    } catch (Exception e) {
+      vertx.close();
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new StartupException("cannot start: " + (cause.getMessage() != null ? cause.getMessage() : cause), false);
+    }
+  }
+
+  /** {@code limit: auto} learns; a number stays. */
+  public static Limit newLimit(LimitSetting setting) {
+    return setting.isAuto() ? new AdaptiveLimit() : new FixedLimit(setting.fixed());
+  }
+
+  /**
+   * Each listener's backlog: {@code max} is {@code net.core.somaxconn}; an explicit value above it is refused
+   * rather than silently truncated by the kernel.
+   */
+  private static List<Integer> resolveBacklogs(SluiceConfig config, Listeners kernel) throws StartupException {
+    int somaxconn;
+    try {
+      somaxconn = kernel.somaxconn();
+    } catch (IOException e) {
+      throw new StartupException("cannot read net.core.somaxconn: " + e.getMessage(), false);
+    }
+    List<Integer> out = new ArrayList<>();
+    for (ListenerConfig l : config.listeners()) {
+      if (l.backlog().isMax()) {
+        out.add(somaxconn);
+      } else if (l.backlog().value() > somaxconn) {
+        throw new StartupException(somaxconnMessage(l.backlog().value(), somaxconn), true);
+      } else {
+        out.add(l.backlog().value());
+      }
+    }
+    return out;
+  }
+
+  /** Why an explicit backlog is refused, and how to raise the kernel's cap. */
+  public static String somaxconnMessage(int requested, int somaxconn) {
+    return "backlog " + requested + " is above net.core.somaxconn (" + somaxconn + "), which Linux would silently"
+        + " cap it to; use backlog: max, or raise it: sysctl -w net.core.somaxconn=" + requested
+        + " (persist in /etc/sysctl.conf; in docker compose: sysctls: net.core.somaxconn: " + requested + ")";
+  }
+
+  /**
+   * {@code queue.max: max} is what file descriptors allow: the soft RLIMIT_NOFILE (raised to the hard limit first),
+   * less what is open now, less two per request a backend may have in flight, less a reserve.
+   */
+  private static int effectiveQueueMax(SluiceConfig config) throws StartupException {
+    if (!config.queue().max().isMax()) {
+      return config.queue().max().value();
+    }
+    FdLimits fds = FdLimits.system();
+    try {
+      if (fds.raiseSoftToHard()) {
+        LOG.log(Level.INFO, "raised the soft file-descriptor limit to the hard limit");
+      }
+      FdLimit limit = fds.current();
+      long inFlight = 0;
+      for (BackendConfig b : config.backends()) {
+        inFlight += b.limit().isAuto() ? AUTO_LIMIT_FD_ESTIMATE : b.limit().fixed();
+      }
+      long headroom = Math.min(limit.soft(), Integer.MAX_VALUE) - fds.openCount() - FD_RESERVE - 2 * inFlight;
+      if (headroom < 1) {
+        throw new StartupException("too few file descriptors: the limit is " + limit.soft()
+            + "; raise it (ulimit -n, or LimitNOFILE= in the systemd unit)", false);
+      }
+      return (int) headroom;
+    } catch (IOException e) {
+      throw new StartupException("cannot read the file-descriptor limit: " + e.getMessage(), false);
+    }
+  }
+
+  /**
+   * Stops gracefully: stops accepting, lets queued and in-flight requests finish for up to {@code drain}, then
+   * answers whatever still waits with 503 and closes. Blocks until done.
+   */
+  public void stop(Duration drain) {
+    long timer = vertx.setTimer(Math.max(1, drain.toMillis()), id -> dispatcher.rejectAll(Rejection.SHUTDOWN));
+    try {
+      front.shutdown(drain.plus(LAST_WORDS)).await(drain.plus(LAST_WORDS).toMillis() + 5000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "listeners did not close cleanly: " + e.getMessage());
+    }
+    vertx.cancelTimer(timer);
+    dispatcher.rejectAll(Rejection.SHUTDOWN);
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Backend b : backends) {
+      closing.add(b.close());
+    }
+    try {
+      Future.join(closing).await(5, TimeUnit.SECONDS);
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "Vert.x did not close cleanly: " + e.getMessage());
+    }
+  }
+
+  /** The listeners as bound (a port 0 replaced by the real port), in configuration order. */
+  public List<Address> listenAddresses() {
+    return front.addresses();
+  }
+
+  /** The effective kernel backlog of each listener, in configuration order. */
+  public List<Integer> backlogs() {
+    return backlogs;
+  }
+
+  /** The queue bound in force: the configured number, or what file descriptors allow for {@code max}. */
+  public int effectiveQueueMax() {
+    return effectiveQueueMax;
+  }
+
+  public SluiceConfig config() {
+    return config;
+  }
+
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  public List<Backend> backends() {
+    return backends;
+  }
+
+  public Stats stats() {
+    return stats;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  Proxy proxy() {
+    return proxy;
+  }
+
+  private String describe() {
+    StringBuilder sb = new StringBuilder("listening on");
+    for (int i = 0; i < front.addresses().size(); i++) {
+      sb.append(i == 0 ? " " : ", ").append(front.addresses().get(i)).append(" (backlog ").append(backlogs.get(i))
+          .append(')');
+    }
+    sb.append("; queue max ").append(config.queue().max().isMax() ? "max = " + effectiveQueueMax
+        : String.valueOf(effectiveQueueMax)).append(", timeout ")
+        .append(io.sluice.config.Durations.format(config.queue().timeout()));
+    for (BackendConfig b : config.backends()) {
+      sb.append("; backend ").append(b.name()).append(" = ").append(b.address()).append(" (").append(b.protocol())
+          .append(", limit ").append(b.limit()).append(')');
+    }
+    return sb.toString();
+  }
+
+  /** Sluice could not start. */
+  public static final class StartupException extends Exception {
+    private final boolean usage;
+
+    StartupException(String message, boolean usage) {
+      super(message, null, false, false);
+      this.usage = usage;
+    }
+
+    /** Whether a setting was refused (exit status 2) rather than the start failing (exit status 1). */
+    public boolean usage() {
+      return usage;
+    }
+  }
+}
