@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.sluice.admin.Control;
 import io.sluice.backend.Backend;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
@@ -50,11 +51,11 @@ public final class Sluice {
   private final Stats stats;
   private final Proxy proxy;
   private final FrontendServer front;
-  private final List<Integer> backlogs;
-  private final int effectiveQueueMax;
+  private final KernelSampler sampler;
+  private final LiveControl control;
 
   private Sluice(Vertx vertx, SluiceConfig config, Dispatcher dispatcher, List<Backend> backends, Stats stats,
-      Proxy proxy, FrontendServer front, List<Integer> backlogs, int effectiveQueueMax) {
+      Proxy proxy, FrontendServer front, KernelSampler sampler, LiveControl control) {
     this.vertx = vertx;
     this.config = config;
     this.dispatcher = dispatcher;
@@ -62,8 +63,8 @@ public final class Sluice {
     this.stats = stats;
     this.proxy = proxy;
     this.front = front;
-    this.backlogs = backlogs;
-    this.effectiveQueueMax = effectiveQueueMax;
+    this.sampler = sampler;
+    this.control = control;
   }
 
   /**
@@ -74,8 +75,10 @@ public final class Sluice {
    */
   public static Sluice start(SluiceConfig config) throws StartupException {
     Listeners kernel = Listeners.system();
-    List<Integer> backlogs = resolveBacklogs(config, kernel);
-    int queueMax = effectiveQueueMax(config);
+    FdLimits fds = FdLimits.system();
+    int somaxconn = readSomaxconn(kernel);
+    List<Integer> backlogs = resolveBacklogs(config, somaxconn);
+    int queueMax = effectiveQueueMax(config, fds);
 
     List<FrontendServer.Listener> listeners = new ArrayList<>();
     for (int i = 0; i < config.listeners().size(); i++) {
@@ -104,7 +107,17 @@ public final class Sluice {
       Proxy proxy = new Proxy(vertx, dispatcher, backends, settings, stats, Metrics.noop());
       FrontendServer front = FrontendServer.start(vertx, proxy, listeners, loops)
           .await(30, TimeUnit.SECONDS);
-      Sluice sluice = new Sluice(vertx, config, dispatcher, backends, stats, proxy, front, backlogs, queueMax);
+      List<Address> backendAddresses = new ArrayList<>();
+      for (BackendConfig b : config.backends()) {
+        backendAddresses.add(b.address());
+      }
+      LiveControl[] control = new LiveControl[1];
+      KernelSampler sampler = new KernelSampler(front.addresses(), backendAddresses, kernel, fds, somaxconn,
+          newValue -> control[0].somaxconnChanged(newValue));
+      control[0] = new LiveControl(LiveControl.initial(config), front.addresses(), backlogs, queueMax, dispatcher,
+          backends, stats, sampler, kernel, () -> fdHeadroom(config, fds));
+      sampler.start();
+      Sluice sluice = new Sluice(vertx, config, dispatcher, backends, stats, proxy, front, sampler, control[0]);
       LOG.log(Level.INFO, sluice.describe());
       return sluice;
     } catch (Exception e) {
@@ -123,13 +136,15 @@ public final class Sluice {
    * Each listener's backlog: {@code max} is {@code net.core.somaxconn}; an explicit value above it is refused
    * rather than silently truncated by the kernel.
    */
-  private static List<Integer> resolveBacklogs(SluiceConfig config, Listeners kernel) throws StartupException {
-    int somaxconn;
+  private static int readSomaxconn(Listeners kernel) throws StartupException {
     try {
-      somaxconn = kernel.somaxconn();
+      return kernel.somaxconn();
     } catch (IOException e) {
       throw new StartupException("cannot read net.core.somaxconn: " + e.getMessage(), false);
     }
+  }
+
+  private static List<Integer> resolveBacklogs(SluiceConfig config, int somaxconn) throws StartupException {
     List<Integer> out = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
       if (l.backlog().isMax()) {
@@ -154,28 +169,38 @@ public final class Sluice {
    * {@code queue.max: max} is what file descriptors allow: the soft RLIMIT_NOFILE (raised to the hard limit first),
    * less what is open now, less two per request a backend may have in flight, less a reserve.
    */
-  private static int effectiveQueueMax(SluiceConfig config) throws StartupException {
+  private static int effectiveQueueMax(SluiceConfig config, FdLimits fds) throws StartupException {
     if (!config.queue().max().isMax()) {
       return config.queue().max().value();
     }
-    FdLimits fds = FdLimits.system();
     try {
       if (fds.raiseSoftToHard()) {
         LOG.log(Level.INFO, "raised the soft file-descriptor limit to the hard limit");
       }
+    } catch (IOException e) {
+      throw new StartupException("cannot read the file-descriptor limit: " + e.getMessage(), false);
+    }
+    int headroom = fdHeadroom(config, fds);
+    if (headroom < 1) {
+      throw new StartupException("too few file descriptors for queue.max: max; raise the limit (ulimit -n, or"
+          + " LimitNOFILE= in the systemd unit)", false);
+    }
+    return headroom;
+  }
+
+  /** Descriptors left for waiting requests; 0 when they cannot be read. */
+  static int fdHeadroom(SluiceConfig config, FdLimits fds) {
+    try {
       FdLimit limit = fds.current();
       long inFlight = 0;
       for (BackendConfig b : config.backends()) {
         inFlight += b.limit().isAuto() ? AUTO_LIMIT_FD_ESTIMATE : b.limit().fixed();
       }
       long headroom = Math.min(limit.soft(), Integer.MAX_VALUE) - fds.openCount() - FD_RESERVE - 2 * inFlight;
-      if (headroom < 1) {
-        throw new StartupException("too few file descriptors: the limit is " + limit.soft()
-            + "; raise it (ulimit -n, or LimitNOFILE= in the systemd unit)", false);
-      }
-      return (int) headroom;
+      return (int) Math.max(0, headroom);
     } catch (IOException e) {
-      throw new StartupException("cannot read the file-descriptor limit: " + e.getMessage(), false);
+      LOG.log(Level.WARNING, "cannot read the file-descriptor limit: " + e.getMessage());
+      return 0;
     }
   }
 
@@ -192,6 +217,7 @@ public final class Sluice {
     }
     vertx.cancelTimer(timer);
     dispatcher.rejectAll(Rejection.SHUTDOWN);
+    sampler.close();
     List<Future<Void>> closing = new ArrayList<>();
     for (Backend b : backends) {
       closing.add(b.close());
@@ -211,12 +237,17 @@ public final class Sluice {
 
   /** The effective kernel backlog of each listener, in configuration order. */
   public List<Integer> backlogs() {
-    return backlogs;
+    return control.effectiveBacklogs();
   }
 
   /** The queue bound in force: the configured number, or what file descriptors allow for {@code max}. */
   public int effectiveQueueMax() {
-    return effectiveQueueMax;
+    return control.effectiveQueueMax();
+  }
+
+  /** What the admin API reads and changes. */
+  public Control control() {
+    return control;
   }
 
   public SluiceConfig config() {
@@ -246,11 +277,11 @@ public final class Sluice {
   private String describe() {
     StringBuilder sb = new StringBuilder("listening on");
     for (int i = 0; i < front.addresses().size(); i++) {
-      sb.append(i == 0 ? " " : ", ").append(front.addresses().get(i)).append(" (backlog ").append(backlogs.get(i))
+      sb.append(i == 0 ? " " : ", ").append(front.addresses().get(i)).append(" (backlog ").append(backlogs().get(i))
           .append(')');
     }
-    sb.append("; queue max ").append(config.queue().max().isMax() ? "max = " + effectiveQueueMax
-        : String.valueOf(effectiveQueueMax)).append(", timeout ")
+    sb.append("; queue max ").append(config.queue().max().isMax() ? "max = " + effectiveQueueMax()
+        : String.valueOf(effectiveQueueMax())).append(", timeout ")
         .append(io.sluice.config.Durations.format(config.queue().timeout()));
     for (BackendConfig b : config.backends()) {
       sb.append("; backend ").append(b.name()).append(" = ").append(b.address()).append(" (").append(b.protocol())

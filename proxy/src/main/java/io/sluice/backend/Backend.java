@@ -85,6 +85,20 @@ public final class Backend {
     return call;
   }
 
+  /**
+   * Whether the backend accepts connections now: connects and closes. A backend whose queue is full is busy, not
+   * gone, so that counts as reachable. Call on an event loop.
+   */
+  public Future<Boolean> probe() {
+    return connect().transform(ar -> {
+      if (ar.succeeded()) {
+        ar.result().close();
+        return Future.succeededFuture(true);
+      }
+      return Future.succeededFuture(ConnectFailures.busy(ar.cause()));
+    });
+  }
+
   /** Closes idle connections and the client. */
   public Future<Void> close() {
     return client.close();
