@@ -16,12 +16,11 @@ import java.util.Arrays;
  */
 public final class Main {
 
-  private static final System.Logger LOG = System.getLogger(Main.class.getName());
-
   private Main() {
   }
 
   public static void main(String[] args) {
+    System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
     LogFormat.install(System.getenv("SLUICE_LOG"));
     PrintStream out = System.out;
     PrintStream err = System.err;
@@ -69,14 +68,14 @@ public final class Main {
    */
   static void stopOnSignal(Sluice sluice, Runnable afterStop) {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.log(Level.INFO, "stopping: no new connections; draining queued and in-flight requests for up to "
+      // Fetched here, not in a static field: logging must not start before main() picks its LogManager.
+      System.Logger log = System.getLogger(Main.class.getName());
+      log.log(Level.INFO, "stopping: no new connections; draining queued and in-flight requests for up to "
           + io.sluice.config.Durations.format(sluice.config().drainTimeout()));
       sluice.stop(sluice.config().drainTimeout());
       afterStop.run();
-      LOG.log(Level.INFO, "stopped: " + sluice.stats().received() + " requests received");
-      for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
-        h.flush();
-      }
+      log.log(Level.INFO, "stopped: " + sluice.stats().received() + " requests received");
+      ShutdownSafeLogManager.resetFinally();
       System.out.flush();
       Runtime.getRuntime().halt(0);
     }, "sluice-shutdown"));
