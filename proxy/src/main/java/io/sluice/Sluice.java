@@ -103,7 +103,7 @@ public final class Sluice {
           (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
       Stats stats = new Stats();
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
-          config.buffers().tempDir(), 1L << 30);
+          config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
       Proxy proxy = new Proxy(vertx, dispatcher, backends, settings, stats, Metrics.noop());
       FrontendServer front = FrontendServer.start(vertx, proxy, listeners, loops)
           .await(30, TimeUnit.SECONDS);

@@ -123,7 +123,7 @@ public final class CommandLine {
     }
     FileSettings file = given.configFile == null ? FileSettings.defaults() : YamlConfigFile.load(given.configFile, env);
     return new SluiceConfig(given.listeners(file), given.queue(file), given.backends(file), given.admin(file, env),
-        given.buffers(file), given.drainTimeout != null ? given.drainTimeout : file.drainTimeout());
+        given.buffers(file), given.drainTimeout != null ? given.drainTimeout : file.drainTimeout(), file.clients());
   }
 
   /** {@code -h} and {@code --anything} are options; {@code -3} may be a (wrong) value. */

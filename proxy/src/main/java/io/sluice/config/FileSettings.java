@@ -20,7 +20,8 @@ record FileSettings(
     AdminConfig admin,
     String adminAddressOrigin,
     BufferConfig buffers,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    ClientConfig clients) {
 
   static final List<ListenerConfig> DEFAULT_LISTENERS =
       List.of(new ListenerConfig(new Address.Tcp("", 8080), MaxOr.MAX));
@@ -33,11 +34,13 @@ record FileSettings(
     Objects.requireNonNull(adminAddressOrigin, "adminAddressOrigin");
     Objects.requireNonNull(buffers, "buffers");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    Objects.requireNonNull(clients, "clients");
   }
 
   /** The settings when there is no configuration file. */
   static FileSettings defaults() {
     return new FileSettings(DEFAULT_LISTENERS, new QueueConfig(MaxOr.MAX, QueueConfig.DEFAULT_TIMEOUT), List.of(),
-        AdminConfig.defaults(), "--admin", BufferConfig.defaults(), SluiceConfig.DEFAULT_DRAIN_TIMEOUT);
+        AdminConfig.defaults(), "--admin", BufferConfig.defaults(), SluiceConfig.DEFAULT_DRAIN_TIMEOUT,
+        ClientConfig.DEFAULTS);
   }
 }

@@ -16,7 +16,8 @@ public record SluiceConfig(
     List<BackendConfig> backends,
     AdminConfig admin,
     BufferConfig buffers,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    ClientConfig clients) {
 
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -27,6 +28,7 @@ public record SluiceConfig(
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(buffers, "buffers");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    Objects.requireNonNull(clients, "clients");
     if (listeners.isEmpty()) {
       throw new IllegalArgumentException("listen: no address (expected: at least one)");
     }

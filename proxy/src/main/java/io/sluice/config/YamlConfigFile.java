@@ -40,7 +40,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 final class YamlConfigFile {
 
-  private static final List<String> TOP_KEYS = List.of("listen", "queue", "backends", "admin", "buffers", "shutdown");
+  private static final List<String> TOP_KEYS = List.of("listen", "queue", "backends", "admin", "buffers", "clients", "shutdown");
   private static final List<String> LISTEN_KEYS = List.of("address", "backlog");
   private static final List<String> QUEUE_KEYS = List.of("max", "timeout");
   private static final List<String> BACKEND_KEYS =
@@ -48,6 +48,7 @@ final class YamlConfigFile {
   private static final List<String> ADMIN_KEYS = List.of("address", "token", "stateFile");
   private static final List<String> BUFFERS_KEYS = List.of("memory", "maxBody", "tempDir");
   private static final List<String> SHUTDOWN_KEYS = List.of("drainTimeout");
+  private static final List<String> CLIENTS_KEYS = List.of("idleTimeout", "bodyTimeout");
 
   private final String file;
   private final Map<String, String> env;
@@ -133,7 +134,13 @@ final class YamlConfigFile {
     Duration drainTimeout =
         get(shutdown, "drainTimeout", Durations.FORMS, Durations::parse, SluiceConfig.DEFAULT_DRAIN_TIMEOUT);
 
-    return new FileSettings(listeners, queue, backendList, adminConfig, adminOrigin, bufferConfig, drainTimeout);
+    Map<String, At> clients = mapping(top.get("clients"), CLIENTS_KEYS);
+    ClientConfig clientConfig = new ClientConfig(
+        get(clients, "idleTimeout", Durations.FORMS, Durations::parse, ClientConfig.DEFAULTS.idleTimeout()),
+        get(clients, "bodyTimeout", Durations.FORMS, Durations::parse, ClientConfig.DEFAULTS.bodyTimeout()));
+
+    return new FileSettings(listeners, queue, backendList, adminConfig, adminOrigin, bufferConfig, drainTimeout,
+        clientConfig);
   }
 
   private List<ListenerConfig> listeners(At listen) {

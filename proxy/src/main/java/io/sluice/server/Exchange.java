@@ -78,6 +78,8 @@ final class Exchange extends Ticket implements BackendListener {
   private Buffer encoded;
   private int encodedFor = -1;
   private int state = READING;
+  private ClientConnections.Connection connection;
+  private long lastBodyNanos;
   private boolean clientGone;
   private boolean finished;
 
@@ -92,6 +94,7 @@ final class Exchange extends Ticket implements BackendListener {
 
   void start() {
     proxy.stats().onReceived();
+    connection = proxy.connections().requestStarted(request.connection());
     response.closeHandler(v -> onClientGone());
     long declared = declaredLength();
     if (declared == -2) {
@@ -108,6 +111,8 @@ final class Exchange extends Ticket implements BackendListener {
         response.writeContinue();
       }
       body = new BodyBuffer(proxy.vertx(), settings.tempDir(), settings.memoryBuffer());
+      lastBodyNanos = System.nanoTime();
+      ClientConnections.readingBody(connection, this);
       request.handler(this::onBodyChunk);
       request.endHandler(v -> {
         if (state == READING && !finished) {
@@ -141,6 +146,7 @@ final class Exchange extends Ticket implements BackendListener {
       tooLarge();
       return;
     }
+    lastBodyNanos = System.nanoTime();
     body.append(chunk);
     if (body.writeQueueFull()) {
       request.pause();
@@ -158,6 +164,18 @@ final class Exchange extends Ticket implements BackendListener {
       return;
     }
     prepare(body.length());
+  }
+
+  /** How long the body has been silent; 0 once it is complete. */
+  long bodyIdleFor(long now) {
+    return state == READING && !finished ? now - lastBodyNanos : 0;
+  }
+
+  /** The body stopped arriving for longer than the client body timeout. */
+  void bodyTimedOut() {
+    if (state == READING && !finished) {
+      respond(408, "the request body stopped arriving", RequestOutcome.REJECTED, -1, true);
+    }
   }
 
   private void tooLarge() {
@@ -503,6 +521,7 @@ final class Exchange extends Ticket implements BackendListener {
     }
     finished = true;
     state = DONE;
+    ClientConnections.requestEnded(connection);
     proxy.stats().onFinished(outcome);
     if (body != null) {
       body.discard();

@@ -3,11 +3,9 @@ package io.sluice.server;
 import io.sluice.config.Address;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -78,8 +76,7 @@ public final class FrontendServer {
    * Opens every listener on {@code instances} event loops. A TCP port 0 becomes one port the kernel chooses, shared
    * by every instance (Vert.x shares a random port among servers that listen on the same negative port).
    */
-  public static Future<FrontendServer> start(Vertx vertx, Handler<HttpServerRequest> handler,
-      List<Listener> listeners, int instances) {
+  public static Future<FrontendServer> start(Vertx vertx, Proxy handler, List<Listener> listeners, int instances) {
     List<List<HttpServer>> byListener = new ArrayList<>();
     for (int i = 0; i < listeners.size(); i++) {
       byListener.add(new CopyOnWriteArrayList<>());
@@ -99,12 +96,13 @@ public final class FrontendServer {
         });
   }
 
-  private static Future<?> listenAll(Vertx vertx, Handler<HttpServerRequest> handler, List<Listener> listeners,
+  private static Future<?> listenAll(Vertx vertx, Proxy handler, List<Listener> listeners,
       List<List<HttpServer>> byListener) {
     List<Future<HttpServer>> all = new ArrayList<>();
     for (int i = 0; i < listeners.size(); i++) {
       Listener l = listeners.get(i);
-      HttpServer server = vertx.createHttpServer(options(l)).requestHandler(handler);
+      HttpServer server = vertx.createHttpServer(options(l)).requestHandler(handler)
+          .connectionHandler(handler::connected);
       byListener.get(i).add(server);
       if (l.address() instanceof Address.Tcp t && t.port() == 0) {
         // listen(int, String) is the public form that admits Vert.x's negative "shared random port".

@@ -6,10 +6,13 @@ import io.sluice.metrics.Metrics;
 import io.sluice.queue.Dispatcher;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -30,6 +33,13 @@ public final class Proxy implements Handler<HttpServerRequest> {
   private final Metrics metrics;
   private final AtomicLongArray lastConnectLog;
   private volatile Settings settings;
+  private final FastThreadLocal<ClientConnections> connections = new FastThreadLocal<>() {
+    @Override
+    protected ClientConnections initialValue() {
+      Settings s = settings;
+      return new ClientConnections(vertx, s.clientIdleTimeout().toNanos(), s.clientBodyTimeout().toNanos());
+    }
+  };
 
   /**
    * How request and response bodies are held.
@@ -38,8 +48,11 @@ public final class Proxy implements Handler<HttpServerRequest> {
    * @param memoryBuffer bytes of one body kept in memory before spilling to a file
    * @param tempDir      where spill files go
    * @param maxSpool     unread bytes a response spool may hold on disk before the backend is paused
+   * @param clientIdleTimeout a client connection with no request under way is closed after this long
+   * @param clientBodyTimeout a request body that stops arriving for this long is answered 408
    */
-  public record Settings(long maxBody, int memoryBuffer, Path tempDir, long maxSpool) {
+  public record Settings(long maxBody, int memoryBuffer, Path tempDir, long maxSpool, Duration clientIdleTimeout,
+      Duration clientBodyTimeout) {
     public Settings {
       Objects.requireNonNull(tempDir, "tempDir");
     }
@@ -54,6 +67,11 @@ public final class Proxy implements Handler<HttpServerRequest> {
     this.stats = stats;
     this.metrics = metrics;
     this.lastConnectLog = new AtomicLongArray(backends.size());
+  }
+
+  /** Called for every new client connection, on its event loop. */
+  public void connected(HttpConnection connection) {
+    connections.get().opened(connection);
   }
 
   @Override
@@ -83,6 +101,11 @@ public final class Proxy implements Handler<HttpServerRequest> {
 
   Settings settings() {
     return settings;
+  }
+
+  /** This event loop's client connections. */
+  ClientConnections connections() {
+    return connections.get();
   }
 
   /** The listener's address as a {@code Host} value, for requests that came without one. */

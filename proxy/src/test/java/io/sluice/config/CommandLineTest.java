@@ -52,7 +52,8 @@ class CommandLineTest {
         List.of(BackendConfig.of("default", APP, Protocol.HTTP, LimitSetting.AUTO)),
         AdminConfig.defaults(),
         BufferConfig.defaults(),
-        Duration.ofSeconds(30)), c);
+        Duration.ofSeconds(30),
+        ClientConfig.DEFAULTS), c);
   }
 
   @Test
@@ -69,7 +70,8 @@ class CommandLineTest {
             BackendConfig.of("b2", new Address.Tcp("10.0.0.2", 8000), Protocol.UWSGI, LimitSetting.of(4))),
         new AdminConfig(Optional.of(new Address.Unix(Path.of("/run/admin.sock"))), Optional.of("t"), Optional.empty()),
         new BufferConfig(BufferConfig.DEFAULT_MEMORY, 1 << 20, BufferConfig.defaults().tempDir()),
-        Duration.ZERO), c);
+        Duration.ZERO,
+        ClientConfig.DEFAULTS), c);
   }
 
   @Test

@@ -147,13 +147,13 @@ class YamlConfigFileTest {
     String backends = "backends:\n  - address: unix:/a\n";
     return Stream.of(
         Arguments.of("", "sluice.yaml:1: the file is empty (expected: a mapping with keys listen, queue, backends, "
-            + "admin, buffers, shutdown)"),
+            + "admin, buffers, clients, shutdown)"),
         Arguments.of("# nothing here\n", "sluice.yaml:1: the file is empty (expected: a mapping with keys listen, "
-            + "queue, backends, admin, buffers, shutdown)"),
+            + "queue, backends, admin, buffers, clients, shutdown)"),
         Arguments.of("- a\n", "sluice.yaml:1: the top level is a list (expected: a mapping with keys listen, queue, "
-            + "backends, admin, buffers, shutdown)"),
+            + "backends, admin, buffers, clients, shutdown)"),
         Arguments.of("listne: []\n", "sluice.yaml:1: unknown key \"listne\" (expected one of: listen, queue, "
-            + "backends, admin, buffers, shutdown)"),
+            + "backends, admin, buffers, clients, shutdown)"),
         Arguments.of(backends + "queue:\n  max: 3\n  maxx: 4\n",
             "sluice.yaml:5: unknown key \"queue.maxx\" (expected one of: max, timeout)"),
         Arguments.of("queue:\n  max: 3\n  max: 4\n",
@@ -266,5 +266,15 @@ class YamlConfigFileTest {
     Files.write(binary, new byte[] {'a', ':', ' ', (byte) 0xff});
     assertEquals(binary + ": not UTF-8 text (expected: a YAML file in UTF-8)",
         assertThrows(ConfigException.class, () -> YamlConfigFile.load(binary, ENV)).getMessage());
+  }
+
+  @Test
+  void clientTimeoutsHaveDefaultsAndCanBeSet() {
+    assertEquals(ClientConfig.DEFAULTS, YamlConfigFile.parse("s.yaml", "queue:\n  max: 5\n", Map.of()).clients());
+    FileSettings f = YamlConfigFile.parse("s.yaml", "clients:\n  idleTimeout: 5s\n  bodyTimeout: 500ms\n", Map.of());
+    assertEquals(new ClientConfig(Duration.ofSeconds(5), Duration.ofMillis(500)), f.clients());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> YamlConfigFile.parse("s.yaml", "clients:\n  idleTimeout: soon\n", Map.of()));
+    assertEquals("s.yaml:2: clients.idleTimeout: \"soon\" (expected: " + Durations.FORMS + ")", e.getMessage());
   }
 }
