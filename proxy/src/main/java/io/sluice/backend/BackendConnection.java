@@ -23,6 +23,9 @@ final class BackendConnection implements ResponseParser.Listener {
     this.parser = new ResponseParser(this, Backend.MAX_RESPONSE_HEAD);
     socket.handler(this::onData);
     socket.exceptionHandler(t -> lastError = t);
+    // The end of input is read in the end handler, which runs after every byte already received has been delivered
+    // (even while the socket is paused); the close handler runs as soon as the close is seen, possibly before.
+    socket.endHandler(v -> onEndOfInput());
     socket.closeHandler(v -> onClose());
   }
 
@@ -85,6 +88,13 @@ final class BackendConnection implements ResponseParser.Listener {
   }
 
   private void onClose() {
+    closed = true;
+    if (call == null) {
+      backend.removeIdle(this);
+    }
+  }
+
+  private void onEndOfInput() {
     closed = true;
     BackendCall c = call;
     if (c == null) {

@@ -41,7 +41,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -283,10 +282,6 @@ class UwsgiProtocolIT {
    * spool catches up. The response must still end with its last byte, not when the close was noticed.
    */
   @Test
-  @Disabled("bug: BackendConnection takes the socket's closeHandler as the end of the response, but Vert.x calls it"
-      + " as soon as it reads the close, while bytes read before it still wait in the paused socket's queue:"
-      + " responses with a Content-Length end in a 502 or an aborted connection, close-delimited ones are cut"
-      + " short with a clean end. Failed in 2 of 3 runs here at full client speed, in every run with a slow client.")
   void eightMegabyteResponsesArriveWholeAtAnyClientSpeed() throws Exception {
     int size = 8 * 1024 * 1024;
     HttpResponse<byte[]> big = Http.get(sluice.uri("/big?n=" + size));
