@@ -32,6 +32,7 @@ final class LogFormat extends Formatter {
     Logger root = Logger.getLogger("");
     Handler console = new ConsoleHandler();
     console.setFormatter(new LogFormat(System.getenv("SLUICE_LOG_STACKS") != null));
+    console.setFilter(new DescriptorExhaustion());
     Level l = parse(level);
     console.setLevel(l);
     root.setLevel(l);
@@ -90,5 +91,39 @@ final class LogFormat extends Formatter {
       return "INFO ";
     }
     return "DEBUG";
+  }
+
+  /**
+   * Netty reports a failed accept(2) as an exception that "reached the tail of the pipeline", once a second while
+   * descriptors are exhausted (it pauses accepting for a second each time). This turns it into one plain line
+   * every ten seconds saying what happens and what to do.
+   */
+  static final class DescriptorExhaustion implements java.util.logging.Filter {
+    private static final long INTERVAL_MILLIS = 10_000;
+    private long lastMillis;
+    private int suppressed;
+
+    @Override
+    public synchronized boolean isLoggable(LogRecord r) {
+      Throwable t = r.getThrown();
+      if (t == null || t.getMessage() == null || !t.getMessage().contains("Too many open files")) {
+        return true;
+      }
+      if (r.getMillis() - lastMillis < INTERVAL_MILLIS && lastMillis != 0) {
+        suppressed++;
+        return false;
+      }
+      r.setLoggerName("Sluice");
+      r.setLevel(Level.WARNING);
+      r.setMessage("out of file descriptors: new connections wait in the listen queue and are accepted as others"
+          + " close (" + (suppressed + 1) + " refusals in the last " + (lastMillis == 0 ? 0
+          : (r.getMillis() - lastMillis) / 1000) + " s); raise the limit (ulimit -n, LimitNOFILE=) or lower"
+          + " queue.max");
+      r.setThrown(null);
+      r.setParameters(null);
+      lastMillis = r.getMillis();
+      suppressed = 0;
+      return true;
+    }
   }
 }

@@ -37,8 +37,6 @@ public final class Sluice {
 
   private static final System.Logger LOG = System.getLogger(Sluice.class.getName());
 
-  /** File descriptors kept back from {@code queue.max: max} for listeners, logs, spill files and the admin API. */
-  static final int FD_RESERVE = 256;
   /** What an {@code auto} limit is assumed to reach when reserving descriptors for backend connections. */
   private static final int AUTO_LIMIT_FD_ESTIMATE = 64;
   /** How long refused requests get to be written out after the drain timeout. */
@@ -167,7 +165,8 @@ public final class Sluice {
 
   /**
    * {@code queue.max: max} is what file descriptors allow: the soft RLIMIT_NOFILE (raised to the hard limit first),
-   * less what is open now, less two per request a backend may have in flight, less a reserve.
+   * less what is open now, less two per request a backend may have in flight, less a reserve of a sixteenth of the
+   * limit (between 32 and 1024).
    */
   private static int effectiveQueueMax(SluiceConfig config, FdLimits fds) throws StartupException {
     if (!config.queue().max().isMax()) {
@@ -192,11 +191,14 @@ public final class Sluice {
   static int fdHeadroom(SluiceConfig config, FdLimits fds) {
     try {
       FdLimit limit = fds.current();
+      long soft = Math.min(limit.soft(), Integer.MAX_VALUE);
+      // Kept back for listeners, logs, spill files, the admin API and clients still sending their request.
+      long reserve = Math.max(32, Math.min(1024, soft / 16));
       long inFlight = 0;
       for (BackendConfig b : config.backends()) {
-        inFlight += b.limit().isAuto() ? AUTO_LIMIT_FD_ESTIMATE : b.limit().fixed();
+        inFlight += b.limit().isAuto() ? Math.min(AUTO_LIMIT_FD_ESTIMATE, soft / 16) : b.limit().fixed();
       }
-      long headroom = Math.min(limit.soft(), Integer.MAX_VALUE) - fds.openCount() - FD_RESERVE - 2 * inFlight;
+      long headroom = soft - fds.openCount() - reserve - 2 * inFlight;
       return (int) Math.max(0, headroom);
     } catch (IOException e) {
       LOG.log(Level.WARNING, "cannot read the file-descriptor limit: " + e.getMessage());
