@@ -15,7 +15,7 @@ interface RequestEncoder {
   static RequestEncoder forBackend(BackendConfig config) {
     switch (config.protocol()) {
       case UWSGI: {
-        UwsgiRequestEncoder uwsgi = new UwsgiRequestEncoder(config.bufferSize());
+        UwsgiRequestEncoder uwsgi = new UwsgiRequestEncoder(config.bufferSize(), config.maxVars());
         return head -> {
           try {
             return uwsgi.encode(head);

@@ -238,7 +238,7 @@ public final class CommandLine {
       if (backends.isEmpty()) {
         for (BackendConfig b : file.backends()) {
           result.add(new BackendConfig(b.name(), b.address(), protocol != null ? protocol : b.protocol(),
-              limit != null ? limit : b.limit(), b.bufferSize(), b.connectTimeout(), b.timeout()));
+              limit != null ? limit : b.limit(), b.bufferSize(), b.connectTimeout(), b.timeout(), b.maxVars()));
         }
       }
       Set<String> names = new HashSet<>();

@@ -16,6 +16,7 @@ final class Values {
   static final String POSITIVE_DURATION_FORMS = "a duration above zero, such as 500ms, 30s, 2m or 1h";
   static final String ADMIN_FORMS = "HOST:PORT, :PORT, unix:/path or off";
   static final String BUFFER_SIZE_FORMS = "a size from 512 to 65535 bytes, as uWSGI's --buffer-size";
+  static final String MAX_VARS_FORMS = "an integer from 16 to 65535, as uWSGI's --max-vars";
   static final String MEMORY_FORMS = "a size from 4KiB to 1GiB, such as 256KiB";
   static final String PATH_FORMS = "a file or directory path";
   static final String NAME_FORMS = "1 to 64 letters, digits, '_', '.' or '-'";
@@ -58,6 +59,18 @@ final class Values {
       throw expected(text, BUFFER_SIZE_FORMS);
     }
     return (int) n;
+  }
+
+  static int maxVars(String text) {
+    try {
+      int n = Integer.parseInt(text.trim());
+      if (n >= 16 && n <= 65535) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below with the accepted forms
+    }
+    throw expected(text, MAX_VARS_FORMS);
   }
 
   /** The in-memory part of one body, bounded so that a handful of large requests cannot exhaust the heap. */

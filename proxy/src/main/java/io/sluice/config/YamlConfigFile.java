@@ -44,7 +44,7 @@ final class YamlConfigFile {
   private static final List<String> LISTEN_KEYS = List.of("address", "backlog");
   private static final List<String> QUEUE_KEYS = List.of("max", "timeout");
   private static final List<String> BACKEND_KEYS =
-      List.of("name", "address", "protocol", "limit", "bufferSize", "connectTimeout", "timeout");
+      List.of("name", "address", "protocol", "limit", "bufferSize", "maxVars", "connectTimeout", "timeout");
   private static final List<String> ADMIN_KEYS = List.of("address", "token", "stateFile");
   private static final List<String> BUFFERS_KEYS = List.of("memory", "maxBody", "tempDir");
   private static final List<String> SHUTDOWN_KEYS = List.of("drainTimeout");
@@ -187,7 +187,8 @@ final class YamlConfigFile {
           get(fields, "connectTimeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration,
               BackendConfig.DEFAULT_CONNECT_TIMEOUT),
           get(fields, "timeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration,
-              BackendConfig.DEFAULT_TIMEOUT));
+              BackendConfig.DEFAULT_TIMEOUT),
+          get(fields, "maxVars", Values.MAX_VARS_FORMS, Values::maxVars, BackendConfig.DEFAULT_MAX_VARS));
       String other = itemByName.putIfAbsent(name, item.key);
       if (other != null) {
         throw nameAt != null

@@ -233,7 +233,8 @@ class CommandLineTest {
         new ListenerConfig(new Address.Tcp("", 8081), MaxOr.MAX)), fileOnly.listeners());
     assertEquals(new QueueConfig(MaxOr.of(10), Duration.ofSeconds(5)), fileOnly.queue());
     assertEquals(new BackendConfig("app", APP, Protocol.UWSGI, LimitSetting.of(3), 8192,
-        BackendConfig.DEFAULT_CONNECT_TIMEOUT, Duration.ofSeconds(10)), fileOnly.backend("app"));
+        BackendConfig.DEFAULT_CONNECT_TIMEOUT, Duration.ofSeconds(10), BackendConfig.DEFAULT_MAX_VARS),
+        fileOnly.backend("app"));
     assertEquals(Optional.of(Path.of("/var/lib/sluice/limits.json")), fileOnly.admin().stateFile());
     assertEquals(Duration.ofSeconds(1), fileOnly.drainTimeout());
 
@@ -247,7 +248,7 @@ class CommandLineTest {
     SluiceConfig limits = run("--config", config, "--protocol", "http", "--limit", "7");
     assertEquals(List.of(
         new BackendConfig("app", APP, Protocol.HTTP, LimitSetting.of(7), 8192, BackendConfig.DEFAULT_CONNECT_TIMEOUT,
-            Duration.ofSeconds(10)),
+            Duration.ofSeconds(10), BackendConfig.DEFAULT_MAX_VARS),
         BackendConfig.of("b2", new Address.Tcp("10.0.0.2", 8000), Protocol.HTTP, LimitSetting.of(7))),
         limits.backends());
 

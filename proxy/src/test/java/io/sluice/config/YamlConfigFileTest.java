@@ -85,7 +85,7 @@ class YamlConfigFileTest {
     assertEquals(new QueueConfig(MaxOr.of(5000), Duration.ofMinutes(2)), s.queue());
     assertEquals(List.of(
         new BackendConfig("app", new Address.Unix(Path.of("/run/app.sock")), Protocol.UWSGI, LimitSetting.of(8), 32768,
-            Duration.ofMillis(500), Duration.ofSeconds(30)),
+            Duration.ofMillis(500), Duration.ofSeconds(30), BackendConfig.DEFAULT_MAX_VARS),
         BackendConfig.of("b2", new Address.Tcp("10.0.0.2", 8000), Protocol.HTTP, LimitSetting.AUTO)), s.backends());
     assertEquals(new AdminConfig(Optional.of(new Address.Unix(Path.of("/run/sluice-admin.sock"))),
         Optional.of("s3cret"), Optional.of(Path.of("/var/lib/sluice/limits.json"))), s.admin());
@@ -182,13 +182,13 @@ class YamlConfigFileTest {
         Arguments.of("listen:\n  - address: :80\n    backlog: 0\n",
             "sluice.yaml:3: listen[0].backlog: \"0\" (expected: max or an integer >= 1)"),
         Arguments.of("backends:\n  name: app\n", "sluice.yaml:2: backends: a mapping (expected: a list of mappings "
-            + "with keys name, address, protocol, limit, bufferSize, connectTimeout, timeout)"),
+            + "with keys name, address, protocol, limit, bufferSize, maxVars, connectTimeout, timeout)"),
         Arguments.of("backends:\n  - unix:/a\n", "sluice.yaml:2: backends[0]: \"unix:/a\" (expected: a mapping with "
-            + "keys name, address, protocol, limit, bufferSize, connectTimeout, timeout)"),
+            + "keys name, address, protocol, limit, bufferSize, maxVars, connectTimeout, timeout)"),
         Arguments.of(backends + "  - name: app\n    protocol: uwsgi\n",
             "sluice.yaml:3: backends[1].address: missing (expected: unix:/path or HOST:PORT)"),
         Arguments.of(backends + "  - address: unix:/b\n    adress: x\n", "sluice.yaml:4: unknown key "
-            + "\"backends[1].adress\" (expected one of: name, address, protocol, limit, bufferSize, connectTimeout, "
+            + "\"backends[1].adress\" (expected one of: name, address, protocol, limit, bufferSize, maxVars, connectTimeout, "
             + "timeout)"),
         Arguments.of("backends:\n  - address: :8000\n", "sluice.yaml:2: backends[0].address: \":8000\" has no host "
             + "(expected: unix:/path or HOST:PORT, such as 127.0.0.1:8000)"),

@@ -414,6 +414,27 @@ class UwsgiProtocolIT {
   }
 
   @Test
+  void moreHeadersThanUwsgisMaxVarsGet431InsteadOfADroppedRequest() throws Exception {
+    try (Wire wire = new Wire(sluice.port())) {
+      // Host, 3 forwarding headers Sluice adds and 13 fixed variables: 111 headers of our own make 128, the most
+      // uWSGI reads with its default --max-vars 64.
+      StringBuilder fits = new StringBuilder("GET / HTTP/1.1\r\nHost: x\r\n");
+      for (int i = 0; i < 111; i++) {
+        fits.append("X-H").append(i).append(": v\r\n");
+      }
+      wire.send(fits + "\r\n");
+      assertEquals(200, wire.read().status(), "128 variables reach the app");
+      wire.send(fits + "X-One-More: v\r\n\r\n");
+      Wire.Response refused = wire.read();
+      assertEquals(431, refused.status());
+      assertTrue(refused.text().contains("--max-vars") && refused.text().contains("maxVars"), refused.text());
+      wire.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals(200, wire.read().status(), "the next request on the same connection is served");
+    }
+    assertFalse(uwsgiLog(dir).contains("max vec size reached"), "uWSGI dropped a request:\n" + uwsgiLog(dir));
+  }
+
+  @Test
   void raisingBufferSizeOnBothSidesLetsTheBigHeaderThrough() throws Exception {
     Path bigDir = Files.createDirectories(dir.resolve("big-buffer"));
     WsgiServer roomy = WsgiServer.uwsgiProtocol(bigDir, 1, 100, "--buffer-size", "16384",

@@ -42,8 +42,11 @@ import java.util.Map;
  * <p>Size: uWSGI reads the 4-byte header into a buffer of {@code --buffer-size + 4} bytes and drops the request, logging
  * {@code invalid request block size}, when the header's size field (the variables alone) is over {@code --buffer-size}
  * ({@code proto/uwsgi.c}, {@code uwsgi_proto_uwsgi_parser}). So the variables may take up to {@code bufferSize} bytes,
- * and never more than 65,535, the most the 16-bit size field can say. uWSGI also stops at 128 variables by default
- * ({@code --max-vars 64}); that limit is not checked here.
+ * and never more than 65,535, the most the 16-bit size field can say.
+ *
+ * <p>Count: uWSGI keeps each variable's key and value in an iovec of {@code 4 * --max-vars} slots and drops the
+ * request ({@code max vec size reached}) at the first variable that does not fit ({@code core/protocol.c},
+ * {@code uwsgi_simple_parse_vars}): at most {@code 2 * maxVars} variables, 128 by default.
  *
  * <p>Immutable and thread-safe. Each call returns a new buffer that the caller owns.
  */
@@ -55,15 +58,28 @@ public final class UwsgiRequestEncoder {
   private static final int HEADER_SIZE = 4;
 
   private final int bufferSize;
+  private final int maxVars;
 
   /**
    * @param bufferSize the backend's {@code --buffer-size}: the most bytes of variables it reads
    */
   public UwsgiRequestEncoder(int bufferSize) {
+    this(bufferSize, 64);
+  }
+
+  /**
+   * @param bufferSize the backend's {@code --buffer-size}: the most bytes of variables it reads
+   * @param maxVars    the backend's {@code --max-vars}: it reads at most twice that many variables
+   */
+  public UwsgiRequestEncoder(int bufferSize, int maxVars) {
     if (bufferSize < 1) {
       throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: > 0)");
     }
+    if (maxVars < 1) {
+      throw new IllegalArgumentException("maxVars: " + maxVars + " (expected: > 0)");
+    }
     this.bufferSize = bufferSize;
+    this.maxVars = maxVars;
   }
 
   /** The most bytes the variables of one request may take. */
@@ -105,7 +121,11 @@ public final class UwsgiRequestEncoder {
     var(out, "SERVER_ADDR", peer.localAddr());
     var(out, "SERVER_PORT", serverPort(peer, host, hostEnd, https));
     var(out, "SERVER_NAME", serverName(peer, host, hostEnd));
-    headers(out, head);
+    // The 13 variables above (14 with HTTPS), then one per header name.
+    int count = (https ? 14 : 13) + headers(out, head);
+    if (count > 2 * maxVars) {
+      throw VarsTooLargeException.tooMany(count, maxVars);
+    }
 
     int size = out.length() - HEADER_SIZE;
     if (size > limit()) {
@@ -114,7 +134,8 @@ public final class UwsgiRequestEncoder {
     return out.setUnsignedShortLE(1, size);
   }
 
-  private static void headers(Buffer out, RequestHead head) {
+  /** Appends one variable per distinct header name; returns how many. */
+  private static int headers(Buffer out, RequestHead head) {
     List<String> done = new ArrayList<>();
     for (Map.Entry<String, String> header : head.headers()) {
       String name = header.getKey();
@@ -141,6 +162,7 @@ public final class UwsgiRequestEncoder {
       }
       endValue(out, lengthAt);
     }
+    return done.size();
   }
 
   private static boolean forwarded(String name) {

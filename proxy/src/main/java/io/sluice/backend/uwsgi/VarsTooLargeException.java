@@ -10,9 +10,21 @@ public final class VarsTooLargeException extends Exception {
   private final int limit;
 
   VarsTooLargeException(int size, int limit, boolean protocolLimit) {
-    super(message(size, limit, protocolLimit), null, false, false);
+    this(message(size, limit, protocolLimit), size, limit);
+  }
+
+  private VarsTooLargeException(String message, int size, int limit) {
+    super(message, null, false, false);
     this.size = size;
     this.limit = limit;
+  }
+
+  /** Too many variables rather than too many bytes: {@link #size()} and {@link #limit()} count variables. */
+  static VarsTooLargeException tooMany(int count, int maxVars) {
+    return new VarsTooLargeException("the request has " + count + " uwsgi variables, over the " + 2 * maxVars
+        + " the backend reads (uWSGI drops it: its --max-vars is " + maxVars + "): send fewer headers, or raise"
+        + " uWSGI's --max-vars and Sluice's maxVars for this backend to at least " + (count + 1) / 2, count,
+        2 * maxVars);
   }
 
   /** Bytes the variables block would take (the 4-byte packet header not included). */

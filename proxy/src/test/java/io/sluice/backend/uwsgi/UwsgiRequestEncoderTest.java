@@ -317,4 +317,30 @@ class UwsgiRequestEncoderTest {
     assertThrows(IllegalArgumentException.class, () -> new UwsgiRequestEncoder(0));
     assertEquals(4096, new UwsgiRequestEncoder(4096).limit());
   }
+
+  @Test
+  void atMostTwiceMaxVarsVariablesAreSent() throws VarsTooLargeException {
+    UwsgiRequestEncoder encoder = new UwsgiRequestEncoder(65535, 64);
+    // 13 fixed variables (no https), one per header name: 115 headers make 128, uWSGI's default ceiling.
+    String[] pairs = new String[2 * 115];
+    for (int i = 0; i < 115; i++) {
+      pairs[2 * i] = "X-H" + i;
+      pairs[2 * i + 1] = "v";
+    }
+    List<Var> vars = read(encoder.encode(new RequestHead("GET", "/", "http", headers(pairs), -1, TCP)).getBytes());
+    assertEquals(128, vars.size());
+
+    String[] more = java.util.Arrays.copyOf(pairs, pairs.length + 2);
+    more[pairs.length] = "X-One-More";
+    more[pairs.length + 1] = "v";
+    VarsTooLargeException e = assertThrows(VarsTooLargeException.class,
+        () -> encoder.encode(new RequestHead("GET", "/", "http", headers(more), -1, TCP)));
+    assertEquals(129, e.size());
+    assertEquals(128, e.limit());
+    assertEquals("the request has 129 uwsgi variables, over the 128 the backend reads (uWSGI drops it: its --max-vars"
+        + " is 64): send fewer headers, or raise uWSGI's --max-vars and Sluice's maxVars for this backend to at least"
+        + " 65", e.getMessage());
+    assertEquals(129, read(new UwsgiRequestEncoder(65535, 65).encode(
+        new RequestHead("GET", "/", "http", headers(more), -1, TCP)).getBytes()).size());
+  }
 }
