@@ -35,6 +35,12 @@ public final class Backend {
   private final RequestEncoder encoder;
   private final NetClient client;
   private final SocketAddress address;
+  private final FastThreadLocal<CallTimeouts> timeouts = new FastThreadLocal<>() {
+    @Override
+    protected CallTimeouts initialValue() {
+      return new CallTimeouts(vertx, config.timeout().toNanos());
+    }
+  };
   private final FastThreadLocal<ArrayDeque<BackendConnection>> idle = new FastThreadLocal<>() {
     @Override
     protected ArrayDeque<BackendConnection> initialValue() {
@@ -80,7 +86,7 @@ public final class Backend {
    * @param body    the request body, or {@code null}
    */
   public BackendCall call(String method, Buffer head, BodyBuffer body, BackendListener listener) {
-    BackendCall call = new BackendCall(this, vertx, method, head, body, listener, config.timeout().toNanos());
+    BackendCall call = new BackendCall(this, timeouts.get(), method, head, body, listener, config.timeout().toNanos());
     call.start();
     return call;
   }
@@ -102,6 +108,14 @@ public final class Backend {
   /** Closes idle connections and the client. */
   public Future<Void> close() {
     return client.close();
+  }
+
+  /** Whether a request encoded for {@code other} is, byte for byte, what this backend needs too. */
+  public boolean encodesLike(Backend other) {
+    BackendConfig o = other.config;
+    return config.protocol() == o.protocol()
+        && (config.protocol() == Protocol.HTTP
+            || (config.bufferSize() == o.bufferSize() && config.maxVars() == o.maxVars()));
   }
 
   /** Whether a connection may carry another request after a complete response: HTTP yes, uwsgi never. */

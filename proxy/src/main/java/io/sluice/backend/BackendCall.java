@@ -1,7 +1,6 @@
 package io.sluice.backend;
 
 import io.sluice.buffer.BodyBuffer;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -21,7 +20,7 @@ public final class BackendCall {
   private static final int SMALL_BODY = 16 * 1024;
 
   private final Backend backend;
-  private final Vertx vertx;
+  private final CallTimeouts timeouts;
   private final String method;
   private final Buffer head;
   private final BodyBuffer body;
@@ -32,13 +31,16 @@ public final class BackendCall {
   private boolean retried;
   private boolean requestWritten;
   private int state;
-  private long timer = -1;
   private long lastActivity;
+  // The intrusive list of CallTimeouts.
+  BackendCall timedPrev;
+  BackendCall timedNext;
+  boolean timed;
 
-  BackendCall(Backend backend, Vertx vertx, String method, Buffer head, BodyBuffer body, BackendListener listener,
-      long timeoutNanos) {
+  BackendCall(Backend backend, CallTimeouts timeouts, String method, Buffer head, BodyBuffer body,
+      BackendListener listener, long timeoutNanos) {
     this.backend = backend;
-    this.vertx = vertx;
+    this.timeouts = timeouts;
     this.method = method;
     this.head = head;
     this.body = body;
@@ -75,7 +77,7 @@ public final class BackendCall {
       return;
     }
     state = DONE;
-    cancelTimer();
+    timeouts.remove(this);
     if (conn != null) {
       conn.detach();
       conn.close();
@@ -111,7 +113,7 @@ public final class BackendCall {
     requestWritten = false;
     c.attach(this, method);
     touch();
-    armTimer();
+    timeouts.add(this);
     if (body == null) {
       c.socket().write(head);
       requestWritten = true;
@@ -153,7 +155,7 @@ public final class BackendCall {
       return;
     }
     state = DONE;
-    cancelTimer();
+    timeouts.remove(this);
     BackendConnection c = conn;
     c.detach();
     // uWSGI answers HTTP/1.1 without "Connection: close" and then closes: a uwsgi connection carries one request.
@@ -177,7 +179,7 @@ public final class BackendCall {
     if (reused && !retried && !conn.sawBytes() && idempotent(method)) {
       retried = true;
       reused = false;
-      cancelTimer();
+      timeouts.remove(this);
       conn.detach();
       conn = null;
       connect();
@@ -193,7 +195,7 @@ public final class BackendCall {
       return;
     }
     state = DONE;
-    cancelTimer();
+    timeouts.remove(this);
     if (conn != null) {
       conn.detach();
       conn.close();
@@ -205,32 +207,13 @@ public final class BackendCall {
     lastActivity = System.nanoTime();
   }
 
-  /** One timer per call, re-armed lazily: it fires, finds recent activity, and sleeps for the rest. */
-  private void armTimer() {
-    if (timer < 0) {
-      timer = vertx.setTimer(Math.max(1, timeoutNanos / 1_000_000), id -> onTimer());
-    }
+  long lastActivity() {
+    return lastActivity;
   }
 
-  private void onTimer() {
-    timer = -1;
-    if (state == DONE) {
-      return;
-    }
-    long idleFor = System.nanoTime() - lastActivity;
-    if (idleFor >= timeoutNanos) {
-      fail(BackendException.Kind.TIMEOUT,
-          "no response within " + timeoutNanos / 1_000_000 + " ms", null);
-    } else {
-      timer = vertx.setTimer(Math.max(1, (timeoutNanos - idleFor) / 1_000_000), id -> onTimer());
-    }
-  }
-
-  private void cancelTimer() {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-      timer = -1;
-    }
+  /** No response progress for the backend's timeout: called by {@link CallTimeouts}. */
+  void onTimeout() {
+    fail(BackendException.Kind.TIMEOUT, "no response within " + timeoutNanos / 1_000_000 + " ms", null);
   }
 
   private static boolean idempotent(String method) {

@@ -194,12 +194,22 @@ final class Exchange extends Ticket implements BackendListener {
     head = new RequestHead(request.method().name(), originForm(request.uri()), scheme, headers, contentLength,
         new RequestHead.Peer(clientIp, clientIp.isEmpty() ? 0 : remote.port(), localIp,
             localIp.isEmpty() ? 0 : local.port()));
+    // Encoded once, here, so a request no backend could take is refused before it waits; the bytes are reused when
+    // the backend that gets it encodes alike (the usual case: one backend, or several of one kind).
+    List<Backend> backends = proxy.backends();
     try {
-      for (Backend b : proxy.backends()) {
-        b.encode(head);
+      encoded = backends.get(0).encode(head);
+      encodedFor = 0;
+      for (int i = 1; i < backends.size(); i++) {
+        if (!backends.get(i).encodesLike(backends.get(0))) {
+          backends.get(i).encode(head);
+        }
       }
     } catch (RequestRefusedException e) {
       respond(e.status(), e.getMessage(), RequestOutcome.REJECTED, -1, false);
+      return;
+    } catch (IllegalArgumentException e) {
+      respond(400, "the request cannot be forwarded: " + e.getMessage(), RequestOutcome.REJECTED, -1, true);
       return;
     }
     state = QUEUED;
@@ -256,7 +266,7 @@ final class Exchange extends Ticket implements BackendListener {
     backend = proxy.backends().get(p.backend());
     Buffer bytes;
     try {
-      if (encodedFor != p.backend()) {
+      if (encodedFor != p.backend() && !backend.encodesLike(proxy.backends().get(encodedFor))) {
         encoded = backend.encode(head);
         encodedFor = p.backend();
       }
