@@ -75,11 +75,11 @@ function render(st) {
   ]);
   document.getElementById("backends").replaceChildren(...st.backends.map(b => {
     const limit = b.limit.setting === "auto" ? "auto (" + b.limit.current + ")" : b.limit.current;
-    return row([b.name, b.address, b.protocol, limit, b.inflight, kernelQueue(b.kernelQueue, b.kernelQueueUnknown),
+    return row([b.name, el("span", b.address, "address"), b.protocol, limit, b.inflight, kernelQueue(b.kernelQueue, b.kernelQueueUnknown),
       b.paused ? el("span", "backing off", "paused") : ""]);
   }));
   document.getElementById("listeners").replaceChildren(...st.listeners.map(l => row([
-    l.address, l.backlog.setting === "max" ? "max (" + l.backlog.effective + ")" : l.backlog.effective,
+    el("span", l.address, "address"), l.backlog.setting === "max" ? "max (" + l.backlog.effective + ")" : l.backlog.effective,
     l.backlog.somaxconn, kernelQueue(l.kernelQueue, l.kernelQueueUnknown),
   ])));
   figures(document.getElementById("totals"), Object.entries(st.totals));
