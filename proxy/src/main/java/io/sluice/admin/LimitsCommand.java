@@ -292,9 +292,12 @@ public final class LimitsCommand {
       if (a.status / 100 == 2 && json != null) {
         return json;
       }
+      if (a.status == 401 && token == null) {
+        throw new Failure("the admin API at " + admin + " needs its token (expected: --admin-token TOKEN or "
+            + "SLUICE_ADMIN_TOKEN)");
+      }
       if (json != null && json.getValue("error") instanceof String message) {
-        throw new Failure(message + (a.status == 401 && token == null
-            ? " (give it with --admin-token TOKEN or SLUICE_ADMIN_TOKEN)" : ""));
+        throw new Failure(message);
       }
       throw new Failure(admin + " answered " + a.status + " " + a.reason + ", which is not Sluice's admin API");
     }

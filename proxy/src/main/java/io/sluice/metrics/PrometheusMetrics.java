@@ -94,6 +94,7 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
     gauge(MetricNames.QUEUE_DRAIN_RATE, "Requests that left a backend per second, over the last second", null,
         Tags.empty(), s -> s.queue().drainPerSecond());
 
+    // Micrometer holds a function counter's object weakly; the runtime holds this one for its whole life.
     FunctionCounter.builder(MetricNames.REQUESTS_RECEIVED, this, m -> m.snapshot.totals().received())
         .description("Requests whose head arrived").register(registry);
     for (String outcome : first.totals().byOutcome().keySet()) {

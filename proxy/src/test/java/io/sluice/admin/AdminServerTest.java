@@ -304,6 +304,16 @@ class AdminServerTest {
   }
 
   @Test
+  void aPortInUseIsAnErrorNamingTheAdminAddress() throws Exception {
+    start();
+    Address taken = server.address();
+    IOException e = assertThrows(IOException.class, () -> AdminServer.start(vertx,
+        new AdminConfig(Optional.of(taken), Optional.empty(), Optional.empty()), control, metrics));
+    assertTrue(e.getMessage().startsWith("admin API on " + taken + ": "), e.getMessage());
+    assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use"), e.getMessage());
+  }
+
+  @Test
   void onAUnixSocket() throws Exception {
     Path socket = dir.resolve("admin.sock");
     server = AdminServer.start(vertx, new AdminConfig(Optional.of(new Address.Unix(socket)), Optional.empty(),

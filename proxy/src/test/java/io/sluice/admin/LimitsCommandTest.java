@@ -122,8 +122,8 @@ class LimitsCommandTest {
   void theTokenFromTheFlagOrTheEnvironment() throws Exception {
     String admin = start(Optional.of("s3cret"));
     assertEquals(1, run("--admin", admin));
-    assertEquals("sluice limits: a bearer token is required (expected: Authorization: Bearer TOKEN) (give it with "
-        + "--admin-token TOKEN or SLUICE_ADMIN_TOKEN)\n", err());
+    assertEquals("sluice limits: the admin API at " + admin + " needs its token (expected: --admin-token TOKEN or "
+        + "SLUICE_ADMIN_TOKEN)\n", err());
     assertEquals(1, run("--admin", admin, "--admin-token", "wrong"));
     assertEquals("sluice limits: the bearer token is wrong\n", err());
     assertEquals(0, run("--admin", admin, "--admin-token", "s3cret", "set", "queue.max=9"), err());
