@@ -57,8 +57,10 @@ final class Demo {
       close(backend, dir);
       return 2;
     } catch (Sluice.StartupException e) {
-      err.println("sluice demo: " + e.getMessage()
-          + (e.getMessage().contains("in use") ? " (choose another with --listen :PORT)" : ""));
+      String hint = !e.getMessage().contains("in use") ? ""
+          : e.getMessage().contains("admin API") ? " (choose another with --admin HOST:PORT, or --admin off)"
+          : " (choose another with --listen :PORT)";
+      err.println("sluice demo: " + e.getMessage() + hint);
       close(backend, dir);
       return e.usage() ? 2 : 1;
     }

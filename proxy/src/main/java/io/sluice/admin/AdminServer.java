@@ -75,7 +75,9 @@ public final class AdminServer {
     } catch (Exception e) {
       server.close();
       Throwable cause = e.getCause() != null && e.getMessage() == null ? e.getCause() : e;
-      throw new IOException("admin API on " + at + ": " + cause.getMessage());
+      // Netty's native transport says "bind(..) failed with error(-98): Address already in use"
+      String why = String.valueOf(cause.getMessage()).replaceFirst("^\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
+      throw new IOException("admin API on " + at + ": " + why);
     }
     Address bound = at instanceof Address.Tcp t ? new Address.Tcp(t.host(), server.actualPort()) : at;
     LOG.log(Level.INFO, "admin API, metrics and dashboard on " + bound
