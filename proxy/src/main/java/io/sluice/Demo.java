@@ -57,8 +57,10 @@ final class Demo {
       close(backend, dir);
       return 2;
     } catch (Sluice.StartupException e) {
-      err.println("sluice demo: " + e.getMessage()
-          + (e.getMessage().contains("in use") ? " (choose another with --listen :PORT)" : ""));
+      String hint = !e.getMessage().contains("in use") ? ""
+          : e.getMessage().contains("admin API") ? " (choose another with --admin HOST:PORT, or --admin off)"
+          : " (choose another with --listen :PORT)";
+      err.println("sluice demo: " + e.getMessage() + hint);
       close(backend, dir);
       return e.usage() ? 2 : 1;
     }
@@ -72,6 +74,8 @@ final class Demo {
     out.println("  backend   " + sock + "   (listen queue " + backend.backlog() + ", " + backend.workers()
         + " workers of about 5 ms: uWSGI's defaults)");
     out.println("  Sluice    " + url + "   (in front of the backend)");
+    sluice.adminAddress().ifPresent(admin -> out.println("  admin     " + adminUrl(admin)
+        + "   (dashboard; API under /api/v1, metrics at /metrics; bin/sluice limits)"));
     out.println();
     out.println("Fire 2,000 concurrent requests straight at the backend (most are refused: its queue is full):");
     out.println("  bin/sluice spike -c 2000 " + sock);
@@ -82,6 +86,16 @@ final class Demo {
     out.flush();
     Main.stopOnSignal(sluice, () -> close(backend, dir));
     return -1;
+  }
+
+  /** The dashboard's URL, or the Unix socket for {@code curl --unix-socket}. */
+  private static String adminUrl(Address admin) {
+    if (admin instanceof Address.Tcp t) {
+      String host = t.host().isEmpty() || t.host().equals("0.0.0.0") ? "127.0.0.1"
+          : t.host().indexOf(':') >= 0 ? "[" + t.host() + "]" : t.host();
+      return "http://" + host + ":" + t.port() + "/";
+    }
+    return admin.toString();
   }
 
   private static void close(DemoBackend backend, Path dir) {

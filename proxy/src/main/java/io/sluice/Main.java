@@ -9,7 +9,7 @@ import java.lang.System.Logger.Level;
 import java.util.Arrays;
 
 /**
- * The {@code sluice} command: runs the proxy, or one of its tools ({@code demo}, {@code spike}).
+ * The {@code sluice} command: runs the proxy, or one of its tools ({@code demo}, {@code spike}, {@code limits}).
  *
  * <p>Exit status: 0 after a clean stop (SIGTERM or SIGINT drain the queue first), 2 for a refused flag or setting
  * (one line on standard error says which), 1 when Sluice cannot start.
@@ -26,6 +26,10 @@ public final class Main {
     PrintStream err = System.err;
     if (args.length > 0 && args[0].equals("spike")) {
       System.exit(io.sluice.demo.Spike.run(Arrays.copyOfRange(args, 1, args.length), out));
+    }
+    if (args.length > 0 && args[0].equals("limits")) {
+      System.exit(io.sluice.admin.LimitsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), out,
+          err));
     }
     if (args.length > 0 && args[0].equals("demo")) {
       int status = Demo.run(Arrays.copyOfRange(args, 1, args.length), out, err);

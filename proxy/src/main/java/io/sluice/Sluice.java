@@ -1,6 +1,9 @@
 package io.sluice;
 
+import io.sluice.admin.AdminServer;
 import io.sluice.admin.Control;
+import io.sluice.admin.StateFile;
+import io.sluice.admin.StateFileException;
 import io.sluice.backend.Backend;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
@@ -13,7 +16,7 @@ import io.sluice.kernel.Listeners;
 import io.sluice.limit.AdaptiveLimit;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.Limit;
-import io.sluice.metrics.Metrics;
+import io.sluice.metrics.PrometheusMetrics;
 import io.sluice.queue.Dispatcher;
 import io.sluice.queue.Rejection;
 import io.sluice.server.FrontendServer;
@@ -27,6 +30,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,9 +55,12 @@ public final class Sluice {
   private final FrontendServer front;
   private final KernelSampler sampler;
   private final LiveControl control;
+  private final PrometheusMetrics metrics;
+  private final AdminServer admin;
 
   private Sluice(Vertx vertx, SluiceConfig config, Dispatcher dispatcher, List<Backend> backends, Stats stats,
-      Proxy proxy, FrontendServer front, KernelSampler sampler, LiveControl control) {
+      Proxy proxy, FrontendServer front, KernelSampler sampler, LiveControl control, PrometheusMetrics metrics,
+      AdminServer admin) {
     this.vertx = vertx;
     this.config = config;
     this.dispatcher = dispatcher;
@@ -63,15 +70,24 @@ public final class Sluice {
     this.front = front;
     this.sampler = sampler;
     this.control = control;
+    this.metrics = metrics;
+    this.admin = admin;
   }
 
   /**
-   * Starts everything the configuration describes.
+   * Starts everything the configuration describes, with the limits of {@code admin.stateFile} over the
+   * configuration's when that file exists, and the admin listener unless {@code admin.address} is off.
    *
    * @throws StartupException with a one-line message: {@link StartupException#usage()} tells a refused setting
    *     (exit 2) from a failure to start (exit 1)
    */
-  public static Sluice start(SluiceConfig config) throws StartupException {
+  public static Sluice start(SluiceConfig configured) throws StartupException {
+    SluiceConfig config;
+    try {
+      config = StateFile.overlay(configured);
+    } catch (StateFileException e) {
+      throw new StartupException("admin.stateFile " + e.getMessage(), e.usage());
+    }
     Listeners kernel = Listeners.system();
     FdLimits fds = FdLimits.system();
     int somaxconn = readSomaxconn(kernel);
@@ -90,6 +106,7 @@ public final class Sluice {
 
     int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
+    PrometheusMetrics metrics = new PrometheusMetrics();
     try {
       List<Backend> backends = new ArrayList<>();
       List<Limit> limits = new ArrayList<>();
@@ -102,7 +119,7 @@ public final class Sluice {
       Stats stats = new Stats();
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
           config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
-      Proxy proxy = new Proxy(vertx, dispatcher, backends, settings, stats, Metrics.noop());
+      Proxy proxy = new Proxy(vertx, dispatcher, backends, settings, stats, metrics);
       FrontendServer front = FrontendServer.start(vertx, proxy, listeners, loops)
           .await(30, TimeUnit.SECONDS);
       List<Address> backendAddresses = new ArrayList<>();
@@ -114,12 +131,17 @@ public final class Sluice {
           newValue -> control[0].somaxconnChanged(newValue));
       control[0] = new LiveControl(LiveControl.initial(config), front.addresses(), backlogs, queueMax, dispatcher,
           backends, stats, sampler, kernel, () -> fdHeadroom(config, fds));
+      metrics.bind(control[0]::status);
+      AdminServer admin = config.admin().address().isEmpty() ? null
+          : AdminServer.start(vertx, config.admin(), control[0], metrics);
       sampler.start();
-      Sluice sluice = new Sluice(vertx, config, dispatcher, backends, stats, proxy, front, sampler, control[0]);
+      Sluice sluice = new Sluice(vertx, config, dispatcher, backends, stats, proxy, front, sampler, control[0],
+          metrics, admin);
       LOG.log(Level.INFO, sluice.describe());
       return sluice;
     } catch (Exception e) {
       vertx.close();
+      metrics.close();
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new StartupException("cannot start: " + (cause.getMessage() != null ? cause.getMessage() : cause), false);
     }
@@ -221,6 +243,9 @@ public final class Sluice {
     dispatcher.rejectAll(Rejection.SHUTDOWN);
     sampler.close();
     List<Future<Void>> closing = new ArrayList<>();
+    if (admin != null) {
+      closing.add(admin.close());
+    }
     for (Backend b : backends) {
       closing.add(b.close());
     }
@@ -230,6 +255,7 @@ public final class Sluice {
     } catch (Exception e) {
       LOG.log(Level.WARNING, "Vert.x did not close cleanly: " + e.getMessage());
     }
+    metrics.close();
   }
 
   /** The listeners as bound (a port 0 replaced by the real port), in configuration order. */
@@ -245,6 +271,11 @@ public final class Sluice {
   /** The queue bound in force: the configured number, or what file descriptors allow for {@code max}. */
   public int effectiveQueueMax() {
     return control.effectiveQueueMax();
+  }
+
+  /** Where the admin listener listens (a TCP port 0 replaced by the real port); empty when it is off. */
+  public Optional<Address> adminAddress() {
+    return Optional.ofNullable(admin).map(AdminServer::address);
   }
 
   /** What the admin API reads and changes. */

@@ -26,7 +26,8 @@ import java.util.function.Function;
  * <p>Flags override the file: {@code --listen} replaces its listeners and {@code --backlog} applies to every listener;
  * {@code --backend} replaces its backends, and {@code --protocol} and {@code --limit} apply to the backends of the
  * command line or, when there are none, to every backend of the file; the admin token is the first of
- * {@code --admin-token}, a non-empty {@code SLUICE_ADMIN_TOKEN} and the file's {@code admin.token}.
+ * {@code --admin-token}, a non-empty {@code SLUICE_ADMIN_TOKEN} and the file's {@code admin.token};
+ * {@code --state-file} replaces the file's {@code admin.stateFile}.
  */
 public final class CommandLine {
 
@@ -201,6 +202,7 @@ public final class CommandLine {
     boolean adminGiven;
     Optional<Address> admin = Optional.empty();
     String token;
+    Path stateFile;
     Long maxBody;
     Duration drainTimeout;
 
@@ -219,6 +221,7 @@ public final class CommandLine {
           adminGiven = true;
         }
         case ADMIN_TOKEN -> token = o.parse(CommandLine::token);
+        case STATE_FILE -> stateFile = o.parse(Values::path);
         case MAX_BODY -> maxBody = o.parse(Sizes::parse);
         case DRAIN_TIMEOUT -> drainTimeout = o.parse(Durations::parse);
         default -> throw new AssertionError(o.flag + " takes no value");
@@ -276,7 +279,8 @@ public final class CommandLine {
         throw new ConfigException(origin + ": \"" + address.get() + "\" is not a loopback address, so a token is "
             + "required (expected: --admin-token TOKEN or " + TOKEN_VARIABLE + ", or bind to 127.0.0.1)");
       }
-      return new AdminConfig(address, adminToken, file.admin().stateFile());
+      return new AdminConfig(address, adminToken,
+          stateFile != null ? Optional.of(stateFile) : file.admin().stateFile());
     }
 
     BufferConfig buffers(FileSettings file) {

@@ -20,6 +20,8 @@ enum Flag {
       AdminConfig.DEFAULT_ADDRESS.toString()),
   ADMIN_TOKEN("--admin-token", "TOKEN", "a non-empty token",
       "bearer token for the admin API; also SLUICE_ADMIN_TOKEN", "none"),
+  STATE_FILE("--state-file", "PATH", Values.PATH_FORMS,
+      "file keeping the limits changed over the admin API across restarts", "none"),
   MAX_BODY("--max-body", "SIZE", Sizes.FORMS, "largest request body accepted, such as 512KiB or 1GB", "100MB"),
   DRAIN_TIMEOUT("--drain-timeout", "DURATION", Durations.FORMS,
       "longest wait for requests in flight when stopping", Durations.format(SluiceConfig.DEFAULT_DRAIN_TIMEOUT)),

@@ -266,6 +266,19 @@ class CommandLineTest {
   }
 
   @Test
+  void stateFileFromTheFlagOverTheFile() throws IOException {
+    String config = file("backends:\n  - address: unix:/a\nadmin:\n  stateFile: /var/lib/sluice/limits.json\n");
+    assertEquals(Optional.of(Path.of("/var/lib/sluice/limits.json")), run("--config", config).admin().stateFile());
+    assertEquals(Optional.of(Path.of("/tmp/limits.json")),
+        run("--config", config, "--state-file", "/tmp/limits.json").admin().stateFile());
+    assertEquals(Optional.of(Path.of("limits.json")),
+        run("--backend", "unix:/a", "--state-file=limits.json").admin().stateFile());
+    assertEquals(Optional.empty(), run("--backend", "unix:/a").admin().stateFile());
+    assertEquals("--state-file: \"\" (expected: a file or directory path)",
+        assertThrows(ConfigException.class, () -> run("--backend", "unix:/a", "--state-file=")).getMessage());
+  }
+
+  @Test
   void fileErrorsComeThrough() throws IOException {
     String config = file("queue:\n  max: -3\n");
     assertEquals(config + ":2: queue.max: \"-3\" (expected: max or an integer >= 1)",
@@ -315,6 +328,7 @@ class CommandLineTest {
         "--protocol http\\|uwsgi .* \\(default: http\\)", "--limit auto\\|N .* \\(default: auto\\)",
         "--queue-max max\\|N .* \\(default: max\\)", "--queue-timeout DURATION .* \\(default: 60s\\)",
         "--admin ADDR\\|off .* \\(default: 127.0.0.1:9901\\)", "--admin-token TOKEN .*SLUICE_ADMIN_TOKEN.*",
+        "--state-file PATH .* \\(default: none\\)",
         "--max-body SIZE .* \\(default: 100MB\\)", "--drain-timeout DURATION .* \\(default: 30s\\)",
         "-h, --help .*", "--version .*")) {
       assertEquals(1, lines.stream().filter(l -> l.matches("  " + expected)).count(), expected);

@@ -1,0 +1,49 @@
+package io.sluice.metrics;
+
+/**
+ * Every metric Sluice exports, in Micrometer's dotted form. The Prometheus registry turns {@code .} into {@code _}
+ * and adds the unit and {@code _total} suffixes: {@code sluice.queue.wait} becomes
+ * {@code sluice_queue_wait_seconds}, {@code sluice.requests} becomes {@code sluice_requests_total}.
+ */
+public final class MetricNames {
+
+  /** Label naming a backend, as configured. */
+  public static final String BACKEND_TAG = "backend";
+  /** Label naming a listener by its address as bound. */
+  public static final String LISTENER_TAG = "listener";
+  /** Label naming how a request ended ({@code served}, {@code queue_full}, ...). */
+  public static final String OUTCOME_TAG = "outcome";
+
+  public static final String QUEUE_DEPTH = "sluice.queue.depth";
+  public static final String QUEUE_PEAK = "sluice.queue.peak";
+  /** The queue bound in force ({@code max} resolved). */
+  public static final String QUEUE_MAX = "sluice.queue.max";
+  /** Seconds the request at the head of the queue has waited. */
+  public static final String QUEUE_OLDEST_WAIT = "sluice.queue.oldest.wait";
+  public static final String QUEUE_TIMEOUT = "sluice.queue.timeout";
+  /** Requests that left a backend per second, over the last second. */
+  public static final String QUEUE_DRAIN_RATE = "sluice.queue.drain.rate";
+  /** Histogram of the time a request waited before a backend took it. */
+  public static final String QUEUE_WAIT = "sluice.queue.wait";
+
+  /** Finished requests, by outcome. */
+  public static final String REQUESTS = "sluice.requests";
+  /** Requests whose head arrived. */
+  public static final String REQUESTS_RECEIVED = "sluice.requests.received";
+
+  public static final String BACKEND_INFLIGHT = "sluice.backend.inflight";
+  /** The limit in force now (an {@code auto} limit's current value). */
+  public static final String BACKEND_LIMIT = "sluice.backend.limit";
+  /** 1 while the backend is in connect backoff. */
+  public static final String BACKEND_PAUSED = "sluice.backend.paused";
+  public static final String BACKEND_KERNEL_QUEUE_DEPTH = "sluice.backend.kernel.queue.depth";
+  public static final String BACKEND_KERNEL_QUEUE_MAX = "sluice.backend.kernel.queue.max";
+
+  /** The backlog passed to {@code listen(2)}. */
+  public static final String LISTENER_BACKLOG = "sluice.listener.backlog";
+  public static final String LISTENER_KERNEL_QUEUE_DEPTH = "sluice.listener.kernel.queue.depth";
+  public static final String LISTENER_KERNEL_QUEUE_MAX = "sluice.listener.kernel.queue.max";
+
+  private MetricNames() {
+  }
+}
