@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -39,6 +40,7 @@ final class KernelSampler implements AutoCloseable {
   private final List<SocketAddress> listenerTargets;
   private final List<SocketAddress> backendTargets;
   private final IntConsumer onSomaxconnChange;
+  private final BiConsumer<Integer, Integer> onBackendQueue;
   private final Set<SocketAddress> reportedUnknown = new HashSet<>();
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "sluice-kernel-sampler");
@@ -55,9 +57,12 @@ final class KernelSampler implements AutoCloseable {
   /**
    * @param onSomaxconnChange called on the sampler's thread with the new value when {@code net.core.somaxconn}
    *                          changes
+   * @param onBackendQueue    called on the sampler's thread with a backend's index and accept-queue depth, for each
+   *                          backend the kernel reports
    */
   KernelSampler(List<Address> listeners, List<Address> backends, Listeners kernel, FdLimits fds, int somaxconn,
-      IntConsumer onSomaxconnChange) {
+      IntConsumer onSomaxconnChange, BiConsumer<Integer, Integer> onBackendQueue) {
+    this.onBackendQueue = onBackendQueue;
     this.listeners = kernel;
     this.fds = fds;
     this.somaxconn = somaxconn;
@@ -117,7 +122,13 @@ final class KernelSampler implements AutoCloseable {
     all.addAll(backendTargets);
     Map<SocketAddress, KernelQueue> read = queues.read(all);
     listenerQueues = pick(read, listenerTargets);
-    backendQueues = pick(read, backendTargets);
+    List<KernelQueue> backends = pick(read, backendTargets);
+    backendQueues = backends;
+    for (int i = 0; i < backends.size(); i++) {
+      if (backends.get(i) instanceof KernelQueue.Known k) {
+        onBackendQueue.accept(i, k.depth());
+      }
+    }
   }
 
   private void sampleSlow() {

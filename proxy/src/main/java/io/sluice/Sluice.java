@@ -128,7 +128,7 @@ public final class Sluice {
       }
       LiveControl[] control = new LiveControl[1];
       KernelSampler sampler = new KernelSampler(front.addresses(), backendAddresses, kernel, fds, somaxconn,
-          newValue -> control[0].somaxconnChanged(newValue));
+          newValue -> control[0].somaxconnChanged(newValue), dispatcher::backendQueue);
       control[0] = new LiveControl(LiveControl.initial(config), front.addresses(), backlogs, queueMax, dispatcher,
           backends, stats, sampler, kernel, () -> fdHeadroom(config, fds));
       metrics.bind(control[0]::status);

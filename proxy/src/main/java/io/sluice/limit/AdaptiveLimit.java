@@ -17,6 +17,12 @@ package io.sluice.limit;
  * waiting inside the backend cost nothing — they would otherwise wait in Sluice's queue — while too few leave
  * workers idle for a round trip after each response.
  *
+ * <p>Where the kernel shows the backend's own accept queue (a local prefork backend), that queue is what the
+ * estimate above guesses at, so it is heeded directly: its depth, smoothed over samples ({@code d = (d + depth) / 2}),
+ * steps the limit down while it is above 4, and the limit does not grow while it is above 2. A backend that keeps
+ * its connections open (threads reading requests off idle connections) shows no accept queue, and the round trips
+ * alone decide.
+ *
  * <p>The limit moves only while it is what holds requests back (at least half of it in use), so an idle period
  * teaches it nothing. A dropped request (the backend's queue overflowed, or it timed out) cuts it to 90%.
  *
@@ -38,6 +44,7 @@ public final class AdaptiveLimit implements Limit {
   private int windowCount;
   private final long[] baseMin = new long[BASE_BUCKETS];
   private long baseBucket = Long.MIN_VALUE;
+  private double backendQueue;
 
   @Override
   public int current() {
@@ -73,9 +80,17 @@ public final class AdaptiveLimit implements Limit {
     windowSum = 0;
     windowCount = 0;
     double queued = limit * (1 - base() / mean);
-    if (queued < ALPHA) {
+    if (queued < ALPHA && backendQueue <= ALPHA) {
       limit = Math.min(MAX, limit + 1);
     } else if (queued > BETA) {
+      limit = Math.max(MIN, limit - 1);
+    }
+  }
+
+  @Override
+  public void onBackendQueue(int depth) {
+    backendQueue = (backendQueue + depth) / 2;
+    if (backendQueue > BETA) {
       limit = Math.max(MIN, limit - 1);
     }
   }

@@ -21,6 +21,13 @@ public interface Limit {
    */
   void onSample(long startNanos, long rttNanos, int inflight, boolean dropped);
 
+  /**
+   * Reports the depth of the backend's own accept queue, sampled from the kernel a few times a second when it will
+   * say (a backend on this machine). For a prefork backend these are requests no worker has taken yet.
+   */
+  default void onBackendQueue(int depth) {
+  }
+
   /** {@code auto} or the fixed number, as configured and as shown by the admin API. */
   String setting();
 }

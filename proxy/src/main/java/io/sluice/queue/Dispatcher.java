@@ -127,6 +127,13 @@ public final class Dispatcher {
     deliverGrants(granted);
   }
 
+  /** Tells one backend's limit how deep the backend's own accept queue is (see {@link Limit#onBackendQueue}). */
+  public void backendQueue(int backend, int depth) {
+    synchronized (lock) {
+      lanes[backend].limit.onBackendQueue(depth);
+    }
+  }
+
   /** Changes the queue bound. Requests already waiting stay, even above a lower bound; newcomers are refused. */
   public void setMaxDepth(int newMaxDepth) {
     if (newMaxDepth < 1) {

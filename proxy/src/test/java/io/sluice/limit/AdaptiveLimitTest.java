@@ -16,6 +16,15 @@ class AdaptiveLimitTest {
    * for (L - W) / W service times.
    */
   private static int settle(AdaptiveLimit limit, int workers, double serviceMs, int samples, long seed) {
+    return settle(limit, workers, serviceMs, samples, seed, false);
+  }
+
+  /**
+   * As above; with {@code visibleQueue}, the backend's accept queue (the L - W requests no worker has taken) is also
+   * reported, every twentieth sample, as the kernel sampler would.
+   */
+  private static int settle(AdaptiveLimit limit, int workers, double serviceMs, int samples, long seed,
+      boolean visibleQueue) {
     Random jitter = new Random(seed);
     long now = 0;
     for (int i = 0; i < samples; i++) {
@@ -23,6 +32,9 @@ class AdaptiveLimitTest {
       double rtt = serviceMs * Math.max(1.0, (double) l / workers) * (0.97 + 0.06 * jitter.nextDouble());
       now += (long) (serviceMs * MS / Math.min(l, workers));
       limit.onSample(now, (long) (rtt * MS), l, false);
+      if (visibleQueue && i % 20 == 0) {
+        limit.onBackendQueue(Math.max(0, limit.current() - workers));
+      }
     }
     return limit.current();
   }
@@ -67,5 +79,25 @@ class AdaptiveLimitTest {
       limit.onSample(0, 0, 1, true);
     }
     assertEquals(AdaptiveLimit.MIN, limit.current());
+  }
+
+  @Test
+  void aVisibleBackendQueueHoldsTheLimitAFewAboveTheWorkers() {
+    for (int workers : new int[] {2, 8, 32}) {
+      AdaptiveLimit limit = new AdaptiveLimit();
+      int l = settle(limit, workers, 5, 400_000, workers, true);
+      assertTrue(l > workers && l <= workers + 5, "limit " + l + " for " + workers + " workers");
+    }
+  }
+
+  @Test
+  void aDeepBackendQueueBringsAHighLimitDown() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    settle(limit, 40, 5, 40_000, 6);
+    int before = limit.current();
+    for (int i = 0; i < 20; i++) {
+      limit.onBackendQueue(30);
+    }
+    assertTrue(limit.current() < before - 10, before + " -> " + limit.current());
   }
 }
