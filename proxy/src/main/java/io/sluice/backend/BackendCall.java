@@ -150,6 +150,12 @@ public final class BackendCall {
     listener.body(data);
   }
 
+  void onReadComplete() {
+    if (state == STREAMING) {
+      listener.readComplete();
+    }
+  }
+
   void onEnd() {
     if (state == DONE) {
       return;

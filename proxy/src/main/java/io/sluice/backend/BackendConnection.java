@@ -84,7 +84,9 @@ final class BackendConnection implements ResponseParser.Listener {
       parser.feed(data);
     } catch (MalformedResponseException e) {
       c.onProtocolError(e);
+      return;
     }
+    c.onReadComplete();
   }
 
   private void onClose() {

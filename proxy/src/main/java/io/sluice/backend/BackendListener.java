@@ -21,6 +21,13 @@ public interface BackendListener {
   /** A piece of the response body, framing removed. */
   void body(Buffer data);
 
+  /**
+   * Everything one read from the backend brought has been delivered: a moment to flush what was held back to write
+   * in one go.
+   */
+  default void readComplete() {
+  }
+
   /** The response is complete; the backend has finished with this request. */
   void end();
 

@@ -75,6 +75,8 @@ final class Exchange extends Ticket implements BackendListener {
   private BackendCall call;
   private Spool spool;
   private BodyBuffer wholeResponse;
+  /** The latest body piece, held until the read that brought it is over: a whole small response goes out at once. */
+  private Buffer pending;
   private Buffer encoded;
   private int encodedFor = -1;
   private int state = READING;
@@ -338,14 +340,38 @@ final class Exchange extends Ticket implements BackendListener {
       wholeResponse.append(data);
       return;
     }
+    if (spool == null && pending != null) {
+      writeOut(pending);
+    }
     if (spool == null) {
-      if (!response.writeQueueFull()) {
-        response.write(data);
-        return;
-      }
+      pending = data;
+    } else {
+      toSpool(data);
+    }
+  }
+
+  @Override
+  public void readComplete() {
+    if (pending != null && !finished) {
+      writeOut(pending);
+    }
+  }
+
+  /** Straight to the client while it keeps up; into a spool from the first time it does not. */
+  private void writeOut(Buffer data) {
+    pending = null;
+    if (spool == null && !response.writeQueueFull()) {
+      response.write(data);
+      return;
+    }
+    if (spool == null) {
       spool = new Spool(proxy.vertx(), settings.tempDir(), settings.memoryBuffer(), settings.maxSpool());
       spool.pipeTo(response, this::onSpoolDrained);
     }
+    toSpool(data);
+  }
+
+  private void toSpool(Buffer data) {
     spool.write(data);
     if (spool.writeQueueFull() && call != null) {
       BackendCall c = call;
@@ -375,6 +401,12 @@ final class Exchange extends Ticket implements BackendListener {
     } else if (spool != null) {
       state = DRAINING;
       spool.end();
+    } else if (pending != null) {
+      // Head, body and end in one write: one flush, one syscall.
+      Buffer last = pending;
+      pending = null;
+      response.end(last);
+      finish(RequestOutcome.SERVED);
     } else {
       response.end();
       finish(RequestOutcome.SERVED);
@@ -531,6 +563,7 @@ final class Exchange extends Ticket implements BackendListener {
     }
     finished = true;
     state = DONE;
+    pending = null;
     ClientConnections.requestEnded(connection);
     proxy.stats().onFinished(outcome);
     if (body != null) {

@@ -39,7 +39,8 @@ final class ForwardedHeaders {
    * @param listenHost the listener's address as {@code host:port}, for a request without {@code Host}
    */
   static MultiMap forBackend(MultiMap in, String clientIp, String scheme, String listenHost) {
-    MultiMap out = HttpHeaders.headers();
+    // The client's headers were checked by the HTTP decoder and ours are built here: the map need not check again.
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
     List<String> named = connectionTokens(in);
     String xff = null;
     String forwarded = null;
