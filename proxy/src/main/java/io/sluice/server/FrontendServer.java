@@ -128,7 +128,10 @@ public final class FrontendServer {
         .setHttp2ClearTextEnabled(false)
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(32 * 1024)
-        .setMaxChunkSize(64 * 1024);
+        .setMaxChunkSize(64 * 1024)
+        // Every response is written on its connection's event loop (the dispatcher's verdicts are moved there
+        // first), so Vert.x can write directly instead of through a cross-thread queue.
+        .setStrictThreadMode(true);
   }
 
   private static SocketAddress socketAddress(Address a) {
