@@ -7,12 +7,14 @@ package io.sluice.limit;
  * flight and L &gt; W, L − W of them wait in the backend's accept queue and the mean round trip grows to S·L/W.
  * So the number waiting inside the backend is estimated, as in TCP Vegas, by
  * <pre>
- *   queued = L · (1 − rttBase / rttMean)
+ *   queued = L · (1 − (rttBase + τ) / rttMean)
  * </pre>
  * where {@code rttMean} is the mean round trip over a window of max(L, 8) samples and {@code rttBase} is the least
  * single round trip of the last ten minutes (a request that found a worker idle: about S). The long memory matters:
  * under steady overload every request waits, so a short memory would take the inflated round trip for the base
- * and let the limit creep up. After each window:
+ * and let the limit creep up. τ = 1 ms is the tolerance for noise: for a backend that answers in a tenth of a
+ * millisecond, scheduling and garbage collection alone add more than its whole round trip, and without τ that
+ * noise would read as a queue and starve it; for an app taking milliseconds it changes little. After each window:
  * {@code queued < 2} → L + 1 (workers may be idle between requests); {@code queued > 4} → L − 1. A few requests
  * waiting inside the backend cost nothing — they would otherwise wait in Sluice's queue — while too few leave
  * workers idle for a round trip after each response.
@@ -36,6 +38,7 @@ public final class AdaptiveLimit implements Limit {
   static final double ALPHA = 2;
   static final double BETA = 4;
   private static final int MIN_WINDOW = 8;
+  static final long TOLERANCE_NANOS = 1_000_000L;
   private static final long BASE_BUCKET_NANOS = 10_000_000_000L;
   private static final int BASE_BUCKETS = 60;
 
@@ -79,7 +82,7 @@ public final class AdaptiveLimit implements Limit {
     double mean = (double) windowSum / windowCount;
     windowSum = 0;
     windowCount = 0;
-    double queued = limit * (1 - base() / mean);
+    double queued = limit * (1 - (base() + TOLERANCE_NANOS) / mean);
     if (queued < ALPHA && backendQueue <= ALPHA) {
       limit = Math.min(MAX, limit + 1);
     } else if (queued > BETA) {

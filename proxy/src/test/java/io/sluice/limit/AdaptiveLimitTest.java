@@ -100,4 +100,22 @@ class AdaptiveLimitTest {
     }
     assertTrue(limit.current() < before - 10, before + " -> " + limit.current());
   }
+
+  /**
+   * A fast single-threaded backend (50 µs per request) seen through a noisy event loop: every round trip gets up to
+   * half a millisecond of jitter. The limit must grow until the backend is busy, not shrink on noise.
+   */
+  @Test
+  void jitterIsNotMistakenForAQueueAtAFastBackend() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    Random jitter = new Random(7);
+    long now = 0;
+    for (int i = 0; i < 200_000; i++) {
+      int l = limit.current();
+      double rttUs = 50.0 * l + 500 * jitter.nextDouble();
+      now += 50_000;
+      limit.onSample(now, (long) (rttUs * 1000), l, false);
+    }
+    assertTrue(limit.current() >= 16, "limit " + limit.current() + " for a fast backend");
+  }
 }
