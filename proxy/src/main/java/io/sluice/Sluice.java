@@ -54,6 +54,7 @@ public final class Sluice {
   private final Proxy proxy;
   private final FrontendServer front;
   private final KernelSampler sampler;
+  private final MemoryReturn memoryReturn;
   private final LiveControl control;
   private final PrometheusMetrics metrics;
   private final AdminServer admin;
@@ -69,6 +70,7 @@ public final class Sluice {
     this.proxy = proxy;
     this.front = front;
     this.sampler = sampler;
+    this.memoryReturn = new MemoryReturn(vertx, dispatcher);
     this.control = control;
     this.metrics = metrics;
     this.admin = admin;
@@ -242,6 +244,7 @@ public final class Sluice {
     vertx.cancelTimer(timer);
     dispatcher.rejectAll(Rejection.SHUTDOWN);
     sampler.close();
+    memoryReturn.stop();
     List<Future<Void>> closing = new ArrayList<>();
     if (admin != null) {
       closing.add(admin.close());
