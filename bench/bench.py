@@ -40,7 +40,9 @@ class Plan:
         self.spike_warmup = [300] if quick else [1000, 2000]
         self.wrk_seconds = 3 if quick else 10
         self.wrk_warmup_seconds = 5
-        self.wrk_warmup_max_runs = 3 if quick else 12
+        self.wrk_warmup_min_runs = 2 if quick else 6
+        self.wrk_warmup_max_runs = 3 if quick else 16
+        self.profile_warmup_runs = 3 if quick else 12
         self.wrk_connections = 64
         self.wrk_threads = 1
         self.hey_seconds = 4 if quick else 15
@@ -269,18 +271,20 @@ def wrk(plan, url, seconds):
     return lib.parse_wrk(out), out
 
 
-def warm(plan, key, url):
-    """wrk runs of a few seconds until two in a row agree within 5% (JIT compilation done), at most a dozen."""
+def warm(plan, key, url, min_runs=None):
+    """wrk runs of a few seconds, at least `min_runs` of them, until two in a row agree within 5% (the JVM's
+    compilers are done), at most wrk_warmup_max_runs."""
+    min_runs = min_runs or plan.wrk_warmup_min_runs
     last = None
-    for i in range(plan.wrk_warmup_max_runs):
+    for i in range(max(min_runs, plan.wrk_warmup_max_runs)):
         r, _ = wrk(plan, url, plan.wrk_warmup_seconds)
         log(f"  warm-up {key}: {r['rps']:.0f} req/s")
-        if i >= 1 and last and r["rps"] and abs(r["rps"] - last) <= 0.05 * max(last, r["rps"]):
+        if i + 1 >= min_runs and last and r["rps"] and abs(r["rps"] - last) <= 0.05 * max(last, r["rps"]):
             return
         last = r["rps"]
 
 
-def start_fast_proxies(plan, tmp, fast, commands, prefix):
+def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True):
     """The proxies in front of the fast backend; returns [(key, label, url, server or None)]."""
     out = [("direct", "direct (nginx on TCP)", fast.url, None)]
     h = servers.haproxy(tmp, f"{prefix}-haproxy", "haproxy-proxy.cfg", {"BACKEND": fast.socket})
@@ -289,8 +293,9 @@ def start_fast_proxies(plan, tmp, fast, commands, prefix):
     out.append(("nginx", "nginx proxy_pass, 2 workers", n.url, n))
     sa = servers.sluice(tmp, f"{prefix}-sluice-auto", fast.socket, protocol="http", limit="auto")
     out.append(("sluice", "Sluice, limit auto", sa.url, sa))
-    s64 = servers.sluice(tmp, f"{prefix}-sluice-64", fast.socket, protocol="http", limit="64")
-    out.append(("sluice-64", "Sluice, limit 64", s64.url, s64))
+    if with_fixed_limit:
+        s64 = servers.sluice(tmp, f"{prefix}-sluice-64", fast.socket, protocol="http", limit="64")
+        out.append(("sluice-64", "Sluice, limit 64", s64.url, s64))
     for key, label, url, s in out:
         if s is not None:
             commands[f"{prefix}: {label}"] = s.proc.command() + (
@@ -360,11 +365,7 @@ def section_latency(plan, tmp, data, commands):
     started = [fast, app_tcp, app_http, app_uwsgi]
     try:
         targets = []
-        for key, label, url, s in start_fast_proxies(plan, tmp, fast, commands, "latency"):
-            if key == "sluice-64":
-                if s:
-                    s.stop()
-                continue
+        for key, label, url, s in start_fast_proxies(plan, tmp, fast, commands, "latency", with_fixed_limit=False):
             targets.append(("fast", key, label, url))
             if s:
                 started.append(s)
@@ -383,7 +384,8 @@ def section_latency(plan, tmp, data, commands):
         started.append(h)
         targets.append(("app", "haproxy", "HAProxy 2 threads", h.url))
         for s in started[4:]:
-            commands.setdefault(f"latency: {s.name}", s.proc.command())
+            if not any(v.startswith(s.proc.command()) for v in commands.values()):
+                commands[f"latency: {s.name}"] = s.proc.command()
         per_worker = plan.hey_rate / plan.hey_workers
         commands["latency client"] = f"hey -z {plan.hey_seconds}s -c {plan.hey_workers} -q {per_worker:g} URL"
 
@@ -499,7 +501,7 @@ def section_profile(plan, tmp, data, commands):
                                           f"{plan.profile_seconds}s; jcmd PID JFR.stop name=bench filename=F"
                                           + ("; perf record -F 499 -g -p PID; jcmd PID Compiler.perfmap"
                                              if perf else ""))
-        warm(plan, "profiled Sluice", s.url)
+        warm(plan, "profiled Sluice", s.url, min_runs=plan.profile_warmup_runs)
         lib.jcmd(pid, "JFR.start", "name=bench", "settings=profile")
         perf_proc = None
         if perf:
@@ -579,9 +581,15 @@ def profile_summary(jfr, top=15):
     out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ObjectAllocationSample",
                           jfr],
                          stdout=subprocess.PIPE, text=True, timeout=600).stdout
-    allocs = json.loads(out)["recording"]["events"]
+    allocs = sorted(json.loads(out)["recording"]["events"], key=lambda e: e["values"].get("startTime", ""))
     alloc_site, alloc_class = {}, {}
+    seen_threads = set()
     for e in allocs:
+        # A thread's first sample is weighted with everything it allocated before the recording started.
+        thread = (e["values"].get("eventThread") or {}).get("javaThreadId")
+        if thread not in seen_threads:
+            seen_threads.add(thread)
+            continue
         w = e["values"].get("weight", 0)
         cls = e["values"]["objectClass"]["name"].replace("/", ".")
         alloc_class[cls] = alloc_class.get(cls, 0) + w
@@ -772,8 +780,10 @@ def write_report(plan, data, commands, note, path):
                  f"would take CPU from the proxies on a 2-core machine), {plan.wrk_seconds} s per run, against "
                  "nginx `return 200` (1 worker) on a Unix socket — on TCP for *direct*. HAProxy `nbthread 2`, nginx "
                  "`worker_processes 2` with upstream `keepalive 64`, Sluice with its default 2 event loops; all keep "
-                 "connections to the backend alive. Before measuring, each set-up gets 5 s wrk runs until two in a "
-                 "row agree within 5% (at most 12), so the JVM's compilers are done. *Proxy CPU per request* = user + system CPU time of the proxy's "
+                 "connections to the backend alive. Before measuring, each set-up gets at least "
+                 f"{plan.wrk_warmup_min_runs} wrk runs of {plan.wrk_warmup_seconds} s, more until two in a row "
+                 f"agree within 5% (at most {plan.wrk_warmup_max_runs}), so the JVM's compilers are done. "
+                 "*Proxy CPU per request* = user + system CPU time of the proxy's "
                  "processes (from `/proc/PID/stat`) during the run / requests completed: what each proxy spends, "
                  "independent of how the 2 CPUs were shared.")
         L.append("")
@@ -887,7 +897,8 @@ def write_report(plan, data, commands, note, path):
         L.append("## Profile of Sluice in the overhead test (JFR, not part of the figures above)")
         L.append("")
         L.append(f"Sluice (limit auto) under the same wrk load for {plan.profile_seconds} s with "
-                 f"`-XX:StartFlightRecording:settings=profile` ({fmt(p.get('rps'))} req/s while recording); "
+                 f"`jcmd PID JFR.start settings=profile` after at least {plan.profile_warmup_runs * plan.wrk_warmup_seconds} s "
+                 f"of warm-up ({fmt(p.get('rps'))} req/s while recording); "
                  f"{p['samples']:,} execution samples. The recording is `raw/overhead.jfr`.")
         L.append("")
         L.append("Top methods by own samples (top of stack):")
@@ -922,7 +933,9 @@ def write_report(plan, data, commands, note, path):
             L.append("")
             L.append("</details>")
             L.append("")
-        L.append("Allocation (jdk.ObjectAllocationSample, weighted), by the innermost Sluice frame and by class:")
+        L.append("Allocation (jdk.ObjectAllocationSample, weighted; each thread's first sample left out, since its "
+                 "weight covers what the thread allocated before the recording), by the innermost Sluice frame and by "
+                 "class:")
         L.append("")
         L.append("| MB | % | site |")
         L.append("| ---: | ---: | --- |")
