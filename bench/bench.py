@@ -436,6 +436,7 @@ def section_memory(plan, tmp, data, commands):
         m["rssBeforeKiB"] = lib.rss_kib(pid)
         m["heapBeforeKiB"], m["heapCommittedBeforeKiB"] = lib.heap_used_kib(pid)
         m["rssBeforeAfterGcKiB"] = lib.rss_kib(pid)
+        hist_before = lib.class_histogram(pid)
         fds_before = lib.fd_count(pid)
         with open(gate, "w"):
             pass
@@ -453,6 +454,15 @@ def section_memory(plan, tmp, data, commands):
         m["heapHeldKiB"], m["heapCommittedHeldKiB"] = lib.heap_used_kib(pid)
         m["rssHeldAfterGcKiB"] = lib.rss_kib(pid)
         m["bytesPerHeld"] = (m["heapHeldKiB"] - m["heapBeforeKiB"]) * 1024 / plan.memory_held
+        hist_held = lib.class_histogram(pid)
+        growth = []
+        for cls, (count, size) in hist_held.items():
+            c0, s0 = hist_before.get(cls, (0, 0))
+            if size - s0 > 0:
+                growth.append((cls, count - c0, size - s0))
+        growth.sort(key=lambda g: -g[2])
+        m["histogramGrowth"] = growth[:20]
+        m["histogramGrowthTotal"] = sum(g[2] for g in growth)
         log(f"memory: {m['fdsHeld']} descriptors held; heap {m['heapBeforeKiB']} -> {m['heapHeldKiB']} KiB; "
             f"{m['bytesPerHeld']:.0f} B per held request; RSS {m['rssBeforeKiB']} -> {m['rssHeldKiB']} KiB")
         t_open = time.monotonic()
@@ -845,6 +855,16 @@ def write_report(plan, data, commands, note, path):
         L.append(f"- The {mm['held']:,} held requests: {mm['spike']['okPct']:.1f}% answered 200, drained in "
                  f"{mm['drainS']:.1f} s once the gate opened.")
         L.append("")
+        if mm.get("histogramGrowth"):
+            L.append(f"What the held requests keep alive: live objects that grew between `jcmd PID GC.class_histogram` "
+                     f"before the spike and with the requests held ({mm['histogramGrowthTotal'] / 1048576:,.1f} MiB "
+                     f"in all), per held request:")
+            L.append("")
+            L.append("| class | instances per request | bytes per request |")
+            L.append("| --- | ---: | ---: |")
+            for cls, count, size in mm["histogramGrowth"]:
+                L.append(f"| `{cls}` | {count / mm['held']:.2f} | {size / mm['held']:,.0f} |")
+            L.append("")
 
     # Latency
     if "latency" in data:

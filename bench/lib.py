@@ -224,6 +224,17 @@ def heap_used_kib(pid, gc=True):
     return int(m.group(2)), int(m.group(1))
 
 
+def class_histogram(pid):
+    """{class: (instances, bytes)} of live objects (jcmd GC.class_histogram collects first)."""
+    out = jcmd(pid, "GC.class_histogram", timeout=120)
+    hist = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", line)
+        if m:
+            hist[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+    return hist
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
