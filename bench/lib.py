@@ -1,0 +1,300 @@
+"""Process, port and measurement helpers for the benchmark runner (standard library only)."""
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+_PROCS = []
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S ") + msg, file=sys.stderr, flush=True)
+
+
+class StartError(RuntimeError):
+    pass
+
+
+class Proc:
+    """A server process in its own session, so stopping it stops its children (uWSGI workers, nginx workers)."""
+
+    def __init__(self, name, argv, logfile, env=None, cwd=None):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.logfile = logfile
+        self.env = env
+        self.cwd = cwd
+        self.popen = None
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def start(self):
+        env = dict(os.environ)
+        if self.env:
+            env.update(self.env)
+        out = open(self.logfile, "ab")
+        self.popen = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      env=env, cwd=self.cwd, start_new_session=True)
+        out.close()
+        _PROCS.append(self)
+        return self
+
+    def alive(self):
+        return self.popen is not None and self.popen.poll() is None
+
+    def log_tail(self, lines=15):
+        try:
+            with open(self.logfile, "rb") as f:
+                data = f.read().decode("utf-8", "replace").splitlines()
+            return "\n".join(data[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout=15):
+        if self.popen is None:
+            return
+        if self.popen.poll() is None:
+            for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+                try:
+                    os.killpg(self.popen.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.popen.wait(wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        # Workers left behind by a master that died first share its process group.
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self in _PROCS:
+            _PROCS.remove(self)
+
+    def command(self):
+        return " ".join(shlex.quote(a) for a in self.argv)
+
+
+def stop_all():
+    for p in list(reversed(_PROCS)):
+        try:
+            p.stop(timeout=5)
+        except Exception as e:  # keep stopping the others
+            log(f"stopping {p.name}: {e}")
+
+
+def free_port():
+    """A TCP port that is free now on 127.0.0.1 (the caller retries if another program takes it first)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def can_connect(address):
+    family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(1)
+        try:
+            s.connect(address)
+            return True
+        except OSError:
+            return False
+
+
+def wait_ready(proc, address, timeout=60):
+    """Waits until `address` ((host, port) or a Unix socket path) accepts a connection while `proc` runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise StartError(f"{proc.name} exited with status {proc.popen.returncode}:\n{proc.log_tail()}")
+        if (not isinstance(address, str) or os.path.exists(address)) and can_connect(address):
+            return
+        time.sleep(0.1)
+    raise StartError(f"{proc.name} did not listen on {address} within {timeout}s:\n{proc.log_tail()}")
+
+
+def run(argv, timeout, env=None):
+    """Runs a client tool to completion; returns (exit status, standard output, standard error)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    p = subprocess.run([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                       env=full_env, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def listen_queue(address):
+    """(Recv-Q, Send-Q) of the listening socket at `address` from ss: the queue and its maximum."""
+    if isinstance(address, str):
+        out = subprocess.run(["ss", "-Hxln"], stdout=subprocess.PIPE, text=True).stdout
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) >= 5 and f[4] == address:
+                return int(f[2]), int(f[3])
+    else:
+        out = subprocess.run(["ss", "-Htln"], stdout=subprocess.PIPE, text=True).stdout
+        want = f"{address[0]}:{address[1]}"
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) >= 4 and f[3] == want:
+                return int(f[1]), int(f[2])
+    return None
+
+
+def wait_quiet(addresses, timeout=240):
+    """Waits until every backend's kernel listen queue is empty: nothing left over from the previous run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [a for a in addresses if (listen_queue(a) or (0, 0))[0] > 0]
+        if not busy:
+            time.sleep(1)
+            return
+        time.sleep(0.5)
+    log(f"warning: backend queues still busy after {timeout}s: {addresses}")
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return -1
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def tree_rss_kib(pid):
+    """RSS of a process and its children (nginx and uWSGI masters with their workers)."""
+    total = 0
+    for p in [pid] + children(pid):
+        try:
+            total += rss_kib(p)
+        except OSError:
+            pass
+    return total
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process and its children (nginx and uWSGI workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in [pid] + children(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def children(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], stdout=subprocess.PIPE, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def jcmd(pid, *args, timeout=60):
+    p = subprocess.run(["jcmd", str(pid), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout)
+    return p.stdout
+
+
+def heap_used_kib(pid, gc=True):
+    """(used, committed) KiB of the Java heap, after a full collection when `gc`."""
+    if gc:
+        jcmd(pid, "GC.run")
+    out = jcmd(pid, "GC.heap_info")
+    m = re.search(r"heap\s+total\s+(\d+)K,\s+used\s+(\d+)K", out)
+    if not m:
+        raise RuntimeError("cannot read GC.heap_info: " + out[:500])
+    return int(m.group(2)), int(m.group(1))
+
+
+def class_histogram(pid):
+    """{class: (instances, bytes)} of live objects (jcmd GC.class_histogram collects first)."""
+    out = jcmd(pid, "GC.class_histogram", timeout=120)
+    hist = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", line)
+        if m:
+            hist[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+    return hist
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def parse_duration_ms(text):
+    """wrk's `1.23ms`, `456.78us`, `1.02s`, `2.00m` in milliseconds."""
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not m:
+        return None
+    v = float(m.group(1))
+    return v * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}[m.group(2)]
+
+
+def parse_wrk(out):
+    res = {"rps": None, "p50": None, "p90": None, "p99": None, "errors": 0, "non2xx": 0, "requests": None}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        res["rps"] = float(m.group(1))
+    for pct, key in (("50", "p50"), ("90", "p90"), ("99", "p99")):
+        m = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", out, re.M)
+        if m:
+            res[key] = parse_duration_ms(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        res["requests"] = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] = sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        res["non2xx"] = int(m.group(1))
+    return res
+
+
+def parse_hey(out):
+    res = {"rps": None, "p50": None, "p90": None, "p99": None, "statuses": {}, "errors": 0}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        res["rps"] = float(m.group(1))
+    for pct, key in (("50", "p50"), ("90", "p90"), ("99", "p99")):
+        m = re.search(rf"^\s+{pct}%+ in ([\d.]+) secs", out, re.M)
+        if m:
+            res[key] = float(m.group(1)) * 1e3
+    for m in re.finditer(r"\[(\d{3})\]\s+(\d+) responses", out):
+        res["statuses"][m.group(1)] = int(m.group(2))
+    m = re.search(r"Error distribution:(.*)", out, re.S)
+    if m:
+        res["errors"] = sum(int(x) for x in re.findall(r"\[(\d+)\]", m.group(1)))
+    return res
+
+
+def parse_spike(out):
+    for line in reversed(out.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError("no JSON summary in spike output: " + out[-1000:])

@@ -1,0 +1,177 @@
+"""The servers the benchmarks start: uWSGI, nginx, HAProxy and Sluice, each on fresh ports and temporary paths."""
+import os
+import re
+import shutil
+
+from lib import Proc, StartError, free_port, log, wait_ready
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+APP = os.path.join(BENCH, "app", "wsgi.py")
+CONF = os.path.join(BENCH, "conf")
+SLUICE = os.path.join(ROOT, "bin", "sluice")
+JAR = os.path.join(ROOT, "proxy", "target", "sluice.jar")
+
+BACKLOG = 4096  # every proxy's client-facing listen backlog; = net.core.somaxconn on the reference machine
+
+
+def somaxconn():
+    with open("/proc/sys/net/core/somaxconn") as f:
+        return int(f.read())
+
+
+def nofile_limit():
+    import resource
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def render(template, path, values):
+    with open(os.path.join(CONF, template)) as f:
+        text = f.read()
+
+    def sub(m):
+        key = m.group(1)
+        if key not in values:
+            raise KeyError(f"{template}: no value for @{key}@")
+        return str(values[key])
+
+    text = re.sub(r"@([A-Z_]+)@", sub, text)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class Server:
+    """A started server: its process, where clients reach it, and the commands that started it."""
+
+    def __init__(self, name, proc, address, url=None, config=None):
+        self.name = name
+        self.proc = proc
+        self.address = address  # (host, port) or a Unix socket path
+        self.url = url
+        self.config = config
+
+    def stop(self):
+        self.proc.stop()
+
+
+def _start(name, argv, address, workdir, env=None, url=None, config=None, attempts=3, port_fn=None):
+    """Starts a server and waits until it listens; retries on fresh ports when the port was taken meanwhile."""
+    last = None
+    for attempt in range(attempts):
+        if port_fn is not None and attempt > 0:
+            argv, address, url, config = port_fn()
+        logfile = os.path.join(workdir, f"{name}.log")
+        proc = Proc(name, argv, logfile, env=env, cwd=workdir).start()
+        try:
+            wait_ready(proc, address)
+            return Server(name, proc, address, url, config)
+        except StartError as e:
+            proc.stop()
+            last = e
+            if "in use" not in str(e).lower() or port_fn is None:
+                break
+            log(f"{name}: port taken, retrying")
+    raise last
+
+
+def uwsgi(workdir, name, kind, env=None, processes=2, listen=100):
+    """uWSGI with the benchmark app: kind is http-tcp (--http-socket on TCP), http-unix or uwsgi-unix (--socket)."""
+    uwsgi_bin = shutil.which("uwsgi")
+    envs = []
+    for k, v in sorted((env or {}).items()):
+        envs += ["--env", f"{k}={v}"]
+
+    def build():
+        if kind == "http-tcp":
+            port = free_port()
+            address = ("127.0.0.1", port)
+            sock = ["--http-socket", f"127.0.0.1:{port}"]
+            url = f"http://127.0.0.1:{port}/"
+        else:
+            path = os.path.join(workdir, f"{name}.sock")
+            address = path
+            sock = ["--http-socket" if kind == "http-unix" else "--socket", path, "--chmod-socket=666"]
+            url = f"unix:{path}" if kind == "http-unix" else None
+        argv = [uwsgi_bin, "--plugin", "python3", "--master", "--processes", str(processes),
+                "--listen", str(listen), *sock, "--wsgi-file", APP, "--need-app", "--die-on-term",
+                "--disable-logging", *envs]
+        return argv, address, url, None
+
+    argv, address, url, _ = build()
+    return _start(name, argv, address, workdir, url=url, port_fn=build)
+
+
+def _nginx_user():
+    # Workers of a root master run as nobody unless told otherwise; they must reach the sockets and temp paths.
+    return "user root;" if os.geteuid() == 0 else ""
+
+
+def nginx(workdir, name, template, values):
+    d = os.path.join(workdir, name)
+    os.makedirs(d, exist_ok=True)
+
+    def build():
+        port = free_port()
+        v = dict(values, DIR=d, PORT=port, USER=_nginx_user(), BACKLOG=BACKLOG)
+        conf = render(template, os.path.join(d, "nginx.conf"), v)
+        argv = [shutil.which("nginx") or "/usr/sbin/nginx", "-p", d, "-c", conf, "-e", os.path.join(d, "error.log")]
+        return argv, ("127.0.0.1", port), f"http://127.0.0.1:{port}/", conf
+
+    argv, address, url, conf = build()
+    return _start(name, argv, address, workdir, url=url, config=conf, port_fn=build)
+
+
+def nginx_unix_backend(workdir, name, workers=1):
+    """The fast backend: nginx `return 200` on a Unix socket and on TCP. Its address is the Unix socket."""
+    d = os.path.join(workdir, name)
+    os.makedirs(d, exist_ok=True)
+    sock = os.path.join(d, "fast.sock")
+
+    def build():
+        port = free_port()
+        v = dict(DIR=d, PORT=port, SOCKET=sock, USER=_nginx_user(), BACKLOG=BACKLOG, WORKERS=workers)
+        conf = render("nginx-backend.conf", os.path.join(d, "nginx.conf"), v)
+        argv = [shutil.which("nginx") or "/usr/sbin/nginx", "-p", d, "-c", conf, "-e", os.path.join(d, "error.log")]
+        return argv, ("127.0.0.1", port), f"http://127.0.0.1:{port}/", conf
+
+    argv, address, url, conf = build()
+    server = _start(name, argv, address, workdir, url=url, config=conf, port_fn=build)
+    wait_ready(server.proc, sock)
+    server.socket = sock
+    return server
+
+
+def haproxy(workdir, name, template, values):
+    d = os.path.join(workdir, name)
+    os.makedirs(d, exist_ok=True)
+
+    def build():
+        port = free_port()
+        v = dict(values, PORT=port, BACKLOG=BACKLOG)
+        conf = render(template, os.path.join(d, "haproxy.cfg"), v)
+        argv = [shutil.which("haproxy") or "/usr/sbin/haproxy", "-f", conf, "-db"]
+        return argv, ("127.0.0.1", port), f"http://127.0.0.1:{port}/", conf
+
+    argv, address, url, conf = build()
+    return _start(name, argv, address, workdir, url=url, config=conf, port_fn=build)
+
+
+def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout="180s", java_opts="",
+           extra=()):
+    """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port."""
+
+    def build():
+        port = free_port()
+        admin = free_port()
+        argv = [SLUICE, "--listen", f"127.0.0.1:{port}", "--backend", f"unix:{backend}", "--protocol", protocol,
+                "--limit", str(limit), "--queue-timeout", queue_timeout, "--admin", f"127.0.0.1:{admin}", *extra]
+        return argv, ("127.0.0.1", port), f"http://127.0.0.1:{port}/", admin
+
+    argv, address, url, admin = build()
+    env = {"SLUICE_LOG": "warn"}
+    if java_opts:
+        env["SLUICE_JAVA_OPTS"] = java_opts
+    server = _start(name, argv, address, workdir, env=env, url=url, config=admin, port_fn=build)
+    server.admin_port = server.config
+    return server
