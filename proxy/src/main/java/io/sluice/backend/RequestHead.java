@@ -15,15 +15,24 @@ import java.util.Objects;
  *                      {@code Content-Length} or {@code Transfer-Encoding} (framing is the encoder's job)
  * @param contentLength length of the body that follows, or {@code -1} when the request carries no body
  * @param peer          the client and the listener it came in on
+ * @param protocol      the client's HTTP version as it names it ({@code HTTP/1.0} or {@code HTTP/1.1}): what a uwsgi
+ *                      backend gets as {@code SERVER_PROTOCOL}
  */
-public record RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer) {
+public record RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer,
+                          String protocol) {
 
   public RequestHead {
     Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(scheme, "scheme");
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(peer, "peer");
+  }
+
+  /** An HTTP/1.1 request. */
+  public RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer) {
+    this(method, uri, scheme, headers, contentLength, peer, "HTTP/1.1");
   }
 
   /** The raw path: {@link #uri} up to the first {@code ?}. */

@@ -195,7 +195,8 @@ final class Exchange extends Ticket implements BackendListener {
     MultiMap headers = ForwardedHeaders.forBackend(request.headers(), clientIp, scheme, proxy.listenHost(local));
     head = new RequestHead(request.method().name(), originForm(request.uri()), scheme, headers, contentLength,
         new RequestHead.Peer(clientIp, clientIp.isEmpty() ? 0 : remote.port(), localIp,
-            localIp.isEmpty() ? 0 : local.port()));
+            localIp.isEmpty() ? 0 : local.port()),
+        request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1");
     // Encoded once, here, so a request no backend could take is refused before it waits; the bytes are reused when
     // the backend that gets it encodes alike (the usual case: one backend, or several of one kind).
     List<Backend> backends = proxy.backends();

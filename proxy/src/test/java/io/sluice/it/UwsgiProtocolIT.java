@@ -251,6 +251,14 @@ class UwsgiProtocolIT {
     }
   }
 
+  @Test
+  void serverProtocolIsTheClientsVersion() throws Exception {
+    try (Wire wire = new Wire(sluice.port())) {
+      wire.send("GET /environ HTTP/1.0\r\nHost: x\r\n\r\n");
+      assertEquals("HTTP/1.0", wire.read().json().getString("SERVER_PROTOCOL"));
+    }
+  }
+
   // ---- responses
 
   /**

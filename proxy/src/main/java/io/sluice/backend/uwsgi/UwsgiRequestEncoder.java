@@ -111,7 +111,7 @@ public final class UwsgiRequestEncoder {
     int lengthAt = startValue(out);
     appendPercentDecoded(out, head.path());
     endValue(out, lengthAt);
-    var(out, "SERVER_PROTOCOL", "HTTP/1.1");
+    var(out, "SERVER_PROTOCOL", head.protocol());
     var(out, "REQUEST_SCHEME", head.scheme());
     if (https) {
       var(out, "HTTPS", "on");

@@ -182,6 +182,13 @@ class UwsgiRequestEncoderTest {
   }
 
   @Test
+  void serverProtocolIsTheClients() {
+    assertEquals("HTTP/1.1", value(vars(new RequestHead("GET", "/", "http", headers(), -1, TCP)), "SERVER_PROTOCOL"));
+    assertEquals("HTTP/1.0",
+        value(vars(new RequestHead("GET", "/", "http", headers(), -1, TCP, "HTTP/1.0")), "SERVER_PROTOCOL"));
+  }
+
+  @Test
   void queryString() {
     assertEquals("", value(vars(new RequestHead("GET", "/p", "http", headers(), -1, TCP)), "QUERY_STRING"));
     assertEquals("", value(vars(new RequestHead("GET", "/p?", "http", headers(), -1, TCP)), "QUERY_STRING"));
