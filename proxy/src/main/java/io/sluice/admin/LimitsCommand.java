@@ -2,6 +2,9 @@ package io.sluice.admin;
 
 import io.sluice.config.AdminConfig;
 import io.sluice.config.Address;
+import io.sluice.config.CommandLine;
+import io.sluice.config.ConfigException;
+import io.sluice.config.Invocation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -24,9 +27,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code sluice limits [--admin ADDR] [--admin-token TOKEN] [--json] [set KEY=VALUE ...]}: shows the limits of a
- * running Sluice, or changes them, through its admin API. The keys are those it prints: {@code backlog},
- * {@code queue.max}, {@code queue.timeout}, {@code backend.NAME.limit}.
+ * {@code sluice limits [--config FILE] [--admin ADDR] [--admin-token TOKEN] [--json] [set KEY=VALUE ...]}: shows
+ * the limits of a running Sluice, or changes them, through its admin API. The keys are those it prints:
+ * {@code backlog}, {@code queue.max}, {@code queue.timeout}, {@code backend.NAME.limit}. With {@code --config}, the
+ * admin address and token are those of the Sluice started with that file; {@code --admin} and {@code --admin-token}
+ * still win.
  *
  * <p>Exit status: 0 when done, 1 when the API refused the change or could not be reached (its message on standard
  * error), 2 for a wrong argument (one line on standard error).
@@ -34,9 +39,10 @@ import java.util.concurrent.TimeUnit;
 public final class LimitsCommand {
 
   static final String USAGE = """
-      Usage: sluice limits [--admin ADDR] [--admin-token TOKEN] [--json]     show the limits in force
-             sluice limits [--admin ADDR] [--admin-token TOKEN] set KEY=VALUE ...   change them
+      Usage: sluice limits [OPTIONS] [--json]              show the limits in force
+             sluice limits [OPTIONS] set KEY=VALUE ...     change them
       Keys: backlog (max|N), queue.max (max|N), queue.timeout (such as 30s), backend.NAME.limit (auto|N)
+      --config FILE         take the admin address and token from Sluice's configuration file
       --admin ADDR          the admin API: HOST:PORT or unix:/path (default: 127.0.0.1:9901)
       --admin-token TOKEN   its bearer token (also SLUICE_ADMIN_TOKEN)
       --json                print the limits document as the API returns it
@@ -126,7 +132,7 @@ public final class LimitsCommand {
 
   /** The command line of {@code sluice limits}. */
   private static final class Args {
-    Address admin = AdminConfig.DEFAULT_ADDRESS;
+    Address admin;
     String token;
     boolean json;
     boolean help;
@@ -135,6 +141,7 @@ public final class LimitsCommand {
     static Args parse(String[] args, Map<String, String> env) {
       Args a = new Args();
       List<String> pairs = null;
+      String config = null;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         int eq = arg.startsWith("--") ? arg.indexOf('=') : -1;
@@ -142,12 +149,14 @@ public final class LimitsCommand {
         switch (name) {
           case "-h", "--help" -> a.help = true;
           case "--json" -> a.json = true;
-          case "--admin", "--admin-token" -> {
+          case "--admin", "--admin-token", "--config" -> {
             String value = eq >= 0 ? arg.substring(eq + 1) : i + 1 < args.length ? args[++i] : null;
             if (value == null) {
               throw new IllegalArgumentException(name + ": missing value");
             }
-            if (name.equals("--admin")) {
+            if (name.equals("--config")) {
+              config = value;
+            } else if (name.equals("--admin")) {
               a.admin = address(value);
             } else if (value.isEmpty()) {
               throw new IllegalArgumentException("--admin-token: \"\" (expected: a non-empty token)");
@@ -168,9 +177,19 @@ public final class LimitsCommand {
           }
         }
       }
+      AdminConfig configured = config == null ? null : adminOf(config, env);
+      if (a.admin == null && configured != null && configured.address().isEmpty()) {
+        throw new IllegalArgumentException("--config " + config + ": the admin API is off there (admin.address: off), "
+            + "so there is nothing to ask");
+      }
+      if (a.admin == null) {
+        a.admin = configured == null ? AdminConfig.DEFAULT_ADDRESS : configured.address().get();
+      }
       if (a.token == null) {
-        String fromEnv = env.get("SLUICE_ADMIN_TOKEN");
-        a.token = fromEnv == null || fromEnv.isEmpty() ? null : fromEnv;
+        // The configuration's token already comes from SLUICE_ADMIN_TOKEN when that is set, as Sluice reads it.
+        String fromEnv = env.get(CommandLine.TOKEN_VARIABLE);
+        a.token = configured != null ? configured.token().orElse(null)
+            : fromEnv == null || fromEnv.isEmpty() ? null : fromEnv;
       }
       if (pairs != null && !a.help) {
         if (pairs.isEmpty()) {
@@ -179,6 +198,18 @@ public final class LimitsCommand {
         a.patch = patch(pairs);
       }
       return a;
+    }
+
+    /** The admin settings of a Sluice started with {@code --config path}. */
+    private static AdminConfig adminOf(String path, Map<String, String> env) {
+      try {
+        if (CommandLine.parse(new String[] {"--config", path}, env) instanceof Invocation.Run run) {
+          return run.config().admin();
+        }
+        throw new IllegalStateException("--config alone is neither --help nor --version");
+      } catch (ConfigException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      }
     }
 
     private static Address address(String text) {

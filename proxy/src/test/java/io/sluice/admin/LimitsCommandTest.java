@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,6 +130,28 @@ class LimitsCommandTest {
     assertEquals(0, run("--admin", admin, "--admin-token", "s3cret", "set", "queue.max=9"), err());
     assertEquals(MaxOr.of(9), control.limits().queueMax());
     assertEquals(0, run(Map.of("SLUICE_ADMIN_TOKEN", "s3cret"), "--admin", admin), err());
+  }
+
+  @Test
+  void theAddressAndTokenFromSluicesConfigurationFile() throws Exception {
+    String admin = start(Optional.of("s3cret"));
+    Path config = dir.resolve("sluice.yaml");
+    Files.writeString(config, "backends:\n  - address: unix:/run/app.sock\n"
+        + "admin:\n  address: " + admin + "\n  token: ${TOKEN}\n");
+    assertEquals(0, run(Map.of("TOKEN", "s3cret"), "--config", config.toString(), "set", "queue.max=7"), err());
+    assertEquals(MaxOr.of(7), control.limits().queueMax());
+    assertEquals(1, run(Map.of("TOKEN", "s3cret"), "--config", config.toString(), "--admin-token", "wrong"));
+    assertEquals("sluice limits: the bearer token is wrong\n", err(), "the flag wins over the file");
+
+    Files.writeString(config, "backends:\n  - address: unix:/run/app.sock\nadmin:\n  address: off\n");
+    assertEquals(2, run("--config", config.toString()));
+    assertEquals("sluice limits: --config " + config + ": the admin API is off there (admin.address: off), so there "
+        + "is nothing to ask\n", err());
+    assertEquals(0, run("--config", config.toString(), "--admin", admin, "--admin-token", "s3cret"), err());
+
+    Files.writeString(config, "backends: [\n");
+    assertEquals(2, run("--config", config.toString()));
+    assertTrue(err().startsWith("sluice limits: " + config), err());
   }
 
   @Test
