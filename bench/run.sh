@@ -4,6 +4,7 @@
 #   bench/run.sh                    the full run (about 45 minutes on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick            a short smoke run of every section; writes bench/quick/RESULTS.md
 #   bench/run.sh --only spike,memory --reps 5 --note "text for the top of RESULTS.md"
+#   bench/run.sh --only memory --update   measures one section again, keeping the others of the last run
 #
 # Installs what is missing from Debian's packages (apt-get; root or sudo), builds Sluice's jar when it is
 # missing or stale, raises the open-files limit to the hard limit, and stops every server it started on exit.
