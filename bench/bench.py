@@ -1120,8 +1120,9 @@ def previous_run(path, sections, machine):
         for name in list(commands):
             if name.startswith(SECTION_COMMANDS[section]):
                 del commands[name]
-    data.setdefault("updates", []).append({"sections": sections, "date": machine["date"],
-                                           "sluice": machine["sluice"]})
+    # An earlier update of only these sections is superseded.
+    updates = [u for u in data.get("updates", []) if not set(u["sections"]) <= set(sections)]
+    data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"]}]
     return data, commands
 
 
@@ -1183,7 +1184,8 @@ def main():
             json.dump({"data": data, "commands": commands, "failures": failures}, f, indent=1, default=str)
     data["loadEnd"] = lib.loadavg()
     charts(data, plan)
-    note = args.note
+    note = args.note or data.get("note", "")
+    data["note"] = note
     if failures:
         note = (note + " " if note else "") + "Sections that failed: " + "; ".join(failures)
     write_report(plan, data, commands, note, os.path.join(OUT, "RESULTS.md"))
