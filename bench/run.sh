@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Sluice beside direct, nginx and HAProxy on this machine and writes bench/RESULTS.md with PNG charts.
 #
-#   bench/run.sh                    the full run (about 45 minutes on 2 cores); writes bench/RESULTS.md
+#   bench/run.sh                    the full run (about an hour on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick            a short smoke run of every section; writes bench/quick/RESULTS.md
 #   bench/run.sh --only spike,memory --reps 5 --note "text for the top of RESULTS.md"
 #   bench/run.sh --only memory --update   measures one section again, keeping the others of the last run
