@@ -891,8 +891,8 @@ def write_report(plan, data, commands, note, path):
                  f"set-up gets the overhead section's wrk warm-up (fast) or {plan.app_warmup_seconds} s of wrk at "
                  f"full speed (app), so that the JVM has compiled Sluice's request path.")
         L.append("")
-        L.append("| backend | set-up | req/s | p50 | p99 | p50 added vs direct | p99 added vs direct |")
-        L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        L.append("| backend | set-up | req/s | p50 | p99 | p50 added vs direct | p99 added vs direct | p99 by repetition |")
+        L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
         labels = data.get("latencyLabels", {})
         meds = {}
         for key, runs in data["latency"].items():
@@ -902,8 +902,9 @@ def write_report(plan, data, commands, note, path):
             d = meds.get(f"{backend}/direct")
             add50 = v["p50"] - d["p50"] if d and key != f"{backend}/direct" else None
             add99 = v["p99"] - d["p99"] if d and key != f"{backend}/direct" else None
+            by_rep = ", ".join(fmt_ms(r["p99"]) for r in sorted(data["latency"][key], key=lambda r: r["rep"]))
             L.append(f"| {backend} | {labels.get(key, key)} | {fmt(v['rps'])} | {fmt_ms(v['p50'])} | "
-                     f"{fmt_ms(v['p99'])} | {signed_ms(add50)} | {signed_ms(add99)} |")
+                     f"{fmt_ms(v['p99'])} | {signed_ms(add50)} | {signed_ms(add99)} | {by_rep} |")
         L.append("")
 
     # Queue chart
@@ -1140,6 +1141,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))
     ap.add_argument("--note", default="", help="a line printed at the top of RESULTS.md")
     ap.add_argument("--out", default="", help="output directory (default bench/, or bench/quick/ with --quick)")
+    ap.add_argument("--report", action="store_true",
+                    help="measure nothing: write RESULTS.md and the charts again from OUT/raw/results.json")
     ap.add_argument("--update", action="store_true",
                     help="keep the other sections of the last run (OUT/raw/results.json) and replace those run now")
     args = ap.parse_args()
@@ -1150,6 +1153,15 @@ def main():
     for s in sections:
         if s not in SECTIONS:
             ap.error(f"--only: unknown section {s!r} (expected: {', '.join(SECTIONS)})")
+
+    if args.report:
+        with open(os.path.join(OUT, "raw", "results.json")) as f:
+            old = json.load(f)
+        charts(old["data"], plan)
+        write_report(plan, old["data"], old["commands"], args.note or old["data"].get("note", ""),
+                     os.path.join(OUT, "RESULTS.md"))
+        log(f"wrote {os.path.join(OUT, 'RESULTS.md')} from {os.path.join(OUT, 'raw', 'results.json')}")
+        return 0
 
     tmp = tempfile.mkdtemp(prefix="sluice-bench-")
     atexit.register(lambda: shutil.rmtree(tmp, ignore_errors=True))
