@@ -1,12 +1,16 @@
-"""A small WSGI app for Sluice's integration tests, served by real gunicorn and uWSGI processes.
+"""A small WSGI app for Sluice's integration tests, served by real gunicorn and uWSGI processes: what the backend
+received, and responses of every shape.
 
 Routes:
-  /              "ok", after ?ms= milliseconds (default 0)
-  /echo          the request body's length and SHA-256, with method, path, query and selected headers, as JSON
-  /environ       the WSGI environ's strings, as JSON
-  /big?n=N       N deterministic bytes (byte i is i % 251), with Content-Length
+  /?ms=D                  "ok" after D milliseconds (default 0)
+  /echo                   the request body's length and SHA-256 with the request's method, path, query,
+                          CONTENT_LENGTH, CONTENT_TYPE and Host, as JSON
+  /environ...             the WSGI environ's strings as JSON (any path starting with /environ, so PATH_INFO
+                          decoding can be seen); PATH_INFO and REQUEST_URI also as hex of their bytes
+  /big?n=N                N bytes (byte i is i % 251), with Content-Length, also for HEAD
   /stream?chunks=C&size=S&ms=D   C chunks of S bytes, D ms apart, without Content-Length
-  /status?code=C custom status C with an X-Test header
+  /status?code=C&reason=R C R, with X-Test: yes, two Set-Cookie headers and a short body; no body for
+                          204 and 304 (304 keeps an ETag and the representation's Content-Length)
 """
 import hashlib
 import json
@@ -29,6 +33,17 @@ def _pattern(n, start=0):
     return bytes(out[:n])
 
 
+def _json(start_response, doc):
+    body = json.dumps(doc).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _bytes_hex(value):
+    # PEP 3333: environ strings are the bytes received, decoded as ISO-8859-1.
+    return value.encode("latin-1").hex()
+
+
 def application(environ, start_response):
     path = environ.get("PATH_INFO", "/")
     if path == "/":
@@ -48,7 +63,7 @@ def application(environ, start_response):
                 break
             digest.update(chunk)
             total += len(chunk)
-        doc = {
+        return _json(start_response, {
             "length": total,
             "sha256": digest.hexdigest(),
             "method": environ["REQUEST_METHOD"],
@@ -57,15 +72,12 @@ def application(environ, start_response):
             "contentLength": environ.get("CONTENT_LENGTH", ""),
             "contentType": environ.get("CONTENT_TYPE", ""),
             "host": environ.get("HTTP_HOST", ""),
-        }
-        body = json.dumps(doc).encode()
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
-    if path == "/environ":
+        })
+    if path.startswith("/environ"):
         doc = {k: v for k, v in environ.items() if isinstance(v, str)}
-        body = json.dumps(doc).encode()
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
+        doc["PATH_INFO_HEX"] = _bytes_hex(path)
+        doc["REQUEST_URI_HEX"] = _bytes_hex(environ.get("REQUEST_URI", ""))
+        return _json(start_response, doc)
     if path == "/big":
         n = int(_q(environ, "n", "1048576"))
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(n))])
@@ -91,9 +103,17 @@ def application(environ, start_response):
         return stream()
     if path == "/status":
         code = int(_q(environ, "code", "418"))
+        reason = _q(environ, "reason", "Custom Reason")
+        status = "%d %s" % (code, reason)
+        headers = [("X-Test", "yes"), ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")]
+        if code == 204:
+            start_response(status, headers)
+            return []
+        if code == 304:
+            start_response(status, headers + [("ETag", '"v1"'), ("Content-Length", "1234")])
+            return []
         body = ("status %d\n" % code).encode()
-        start_response("%d Custom Reason" % code,
-                       [("Content-Type", "text/plain"), ("X-Test", "yes"), ("Content-Length", str(len(body)))])
+        start_response(status, headers + [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
         return [body]
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "10")])
     return [b"not found\n"]

@@ -29,7 +29,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -47,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Sluice with {@code --protocol uwsgi} in front of real uWSGI speaking its binary protocol on a Unix socket
  * ({@code --socket}, 2 processes, listen 100): where nginx's {@code uwsgi_pass} used to be. The app,
- * {@code uwsgiapp.py}, reports what it received (its environ, a body's checksum) and answers responses of every shape.
+ * {@code testapp.py}, reports what it received (its environ, a body's checksum) and answers responses of every shape.
  *
  * <p>Tests that depend on the bytes on the wire (status lines, repeated headers, keep-alive) use {@link Wire}, a plain
  * socket, so the JDK client can neither hide nor normalise them.
@@ -65,7 +64,7 @@ class UwsgiProtocolIT {
 
   @BeforeAll
   static void start() throws Exception {
-    uwsgi = WsgiServer.uwsgiProtocol(dir, 2, 100, "--wsgi-file", app(dir).toString());
+    uwsgi = WsgiServer.uwsgiProtocol(dir, 2, 100);
     sluice = RunningProxy.start("--backend", uwsgi.address(), "--protocol", "uwsgi");
     clients = Vertx.vertx();
   }
@@ -81,18 +80,6 @@ class UwsgiProtocolIT {
     if (uwsgi != null) {
       uwsgi.close();
     }
-  }
-
-  /**
-   * Puts {@code uwsgiapp.py} in {@code into}. WsgiServer starts uWSGI with its own {@code --wsgi-file}; uWSGI keeps the
-   * last one given, so passing this one as an extra option serves it instead.
-   */
-  private static Path app(Path into) throws IOException {
-    Path app = into.resolve("uwsgiapp.py");
-    try (InputStream in = UwsgiProtocolIT.class.getResourceAsStream("/it/uwsgiapp.py")) {
-      Files.copy(in, app, StandardCopyOption.REPLACE_EXISTING);
-    }
-    return app;
   }
 
   // ---- bodies
@@ -445,8 +432,7 @@ class UwsgiProtocolIT {
   @Test
   void raisingBufferSizeOnBothSidesLetsTheBigHeaderThrough() throws Exception {
     Path bigDir = Files.createDirectories(dir.resolve("big-buffer"));
-    WsgiServer roomy = WsgiServer.uwsgiProtocol(bigDir, 1, 100, "--buffer-size", "16384",
-        "--wsgi-file", app(bigDir).toString());
+    WsgiServer roomy = WsgiServer.uwsgiProtocol(bigDir, 1, 100, "--buffer-size", "16384");
     try {
       // bufferSize has no command-line flag: it is set per backend in the config file.
       Path config = bigDir.resolve("sluice.yaml");
