@@ -213,26 +213,6 @@ class StatusSampler(threading.Thread):
             time.sleep(max(0.0, nxt - time.monotonic()))
 
 
-class FdSampler(threading.Thread):
-    """Fallback without the admin API: open descriptors of the Sluice process above idle, every 50 ms."""
-
-    def __init__(self, pid, interval=0.05):
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.base = lib.fd_count(pid)
-        self.samples = []
-        self.stop_flag = threading.Event()
-
-    def run(self):
-        t0 = time.monotonic()
-        nxt = t0
-        while not self.stop_flag.is_set():
-            self.samples.append((time.monotonic() - t0, max(0, lib.fd_count(self.pid) - self.base), None))
-            nxt += self.interval
-            time.sleep(max(0.0, nxt - time.monotonic()))
-
-
 def section_queue_chart(plan, tmp, data, commands):
     b = servers.uwsgi(tmp, "uwsgi-chart", "http-unix")
     s = servers.sluice(tmp, "sluice-chart", b.address, protocol="http", limit="auto",
@@ -244,20 +224,16 @@ def section_queue_chart(plan, tmp, data, commands):
         lib.wait_quiet([b.address])
         sampler = StatusSampler(s.admin_port)
         problem = sampler.probe()
-        mode = "admin"
         if problem is not None:
-            log(f"queue chart: {problem}; sampling Sluice's open descriptors instead")
-            sampler = FdSampler(s.proc.pid)
-            mode = "fd"
+            raise RuntimeError(problem)
         sampler.start()
         time.sleep(0.5)
         r = spike(s.url, plan.chart_size, plan.spike_timeout_s)
         time.sleep(1.0)
         sampler.stop_flag.set()
         sampler.join()
-        data["queueChart"] = {"mode": mode, "problem": problem, "samples": sampler.samples,
-                              "spike": summarize_spike(r), "size": plan.chart_size}
-        log(f"queue chart: {len(sampler.samples)} samples ({mode})")
+        data["queueChart"] = {"samples": sampler.samples, "spike": summarize_spike(r), "size": plan.chart_size}
+        log(f"queue chart: {len(sampler.samples)} samples")
     finally:
         s.stop()
         b.stop()
@@ -916,14 +892,7 @@ def write_report(plan, data, commands, note, path):
         L.append(f"A {q['size']:,}-request spike through Sluice http (limit auto) in front of uWSGI "
                  f"(`--http-socket`, Unix): {sp['okPct']:.1f}% 200, {fmt(sp['drain'])} 200/s.")
         L.append("")
-        if q["mode"] == "admin":
-            L.append("Sampled from `GET /api/v1/status` every 50 ms (`queue.depth`, sum of `backends[].inflight`).")
-        else:
-            L.append(f"**The admin API was not available in this build** ({q['problem']}), so the chart shows the "
-                     "Sluice process's open file descriptors above idle, read from `/proc/PID/fd` every 50 ms: "
-                     "about one per queued or in-flight client plus one per backend connection — an "
-                     "approximation of the queue depth, without a separate in-flight series. The runner plots "
-                     "`queue.depth` and `backends[].inflight` once the endpoint answers.")
+        L.append("Sampled from `GET /api/v1/status` every 50 ms (`queue.depth`, sum of `backends[].inflight`).")
         L.append("")
         if os.path.exists(os.path.join(OUT, "queue-depth.png")):
             L.append("![queue depth over time](queue-depth.png)")
@@ -1082,20 +1051,15 @@ def charts(data, plan):
         q = dict(q, samples=[(s[0] - t0, s[1], s[2]) for s in q["samples"] if s[0] >= t0])
         t = [s[0] for s in q["samples"]]
         fig, ax = plt.subplots(figsize=(9, 4))
-        if q["mode"] == "admin":
-            ax.plot(t, [s[1] for s in q["samples"]], label="queue.depth", color="#4a7fb5")
-            ax.set_ylabel("requests waiting in Sluice's queue")
-            ax2 = ax.twinx()
-            ax2.plot(t, [s[2] for s in q["samples"]], label="in flight", color="#d0743c")
-            ax2.set_ylabel("requests in flight inside uWSGI")
-            ax2.set_ylim(bottom=0)
-            lines = ax.get_legend_handles_labels()
-            lines2 = ax2.get_legend_handles_labels()
-            ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right", fontsize=8)
-        else:
-            ax.plot(t, [s[1] for s in q["samples"]], label="open descriptors above idle", color="#4a7fb5")
-            ax.set_ylabel("Sluice's open descriptors above idle\n(≈ queued + in-flight clients)")
-            ax.legend(loc="upper right", fontsize=8)
+        ax.plot(t, [s[1] for s in q["samples"]], label="queue.depth", color="#4a7fb5")
+        ax.set_ylabel("requests waiting in Sluice's queue")
+        ax2 = ax.twinx()
+        ax2.plot(t, [s[2] for s in q["samples"]], label="in flight", color="#d0743c")
+        ax2.set_ylabel("requests in flight inside uWSGI")
+        ax2.set_ylim(bottom=0)
+        lines = ax.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right", fontsize=8)
         ax.set_xlabel("seconds")
         ax.set_ylim(bottom=0)
         ax.set_title(f"{q['size']:,}-request spike through Sluice (http, limit auto), sampled every 50 ms")
