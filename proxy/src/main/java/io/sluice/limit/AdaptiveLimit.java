@@ -60,8 +60,14 @@ public final class AdaptiveLimit implements Limit {
   }
 
   @Override
-  public void onSample(long startNanos, long rttNanos, int inflight, boolean dropped) {
-    if (dropped) {
+  public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflightNow, int waiting,
+      Outcome outcome) {
+    if (outcome == Outcome.IGNORED) {
+      return;
+    }
+    long startNanos = nowNanos - rttNanos;
+    int inflight = inflightAtStart;
+    if (outcome != Outcome.SUCCESS) {
       limit = Math.max(MIN, (int) (limit * 0.9));
       windowSum = 0;
       windowCount = 0;
@@ -91,7 +97,7 @@ public final class AdaptiveLimit implements Limit {
   }
 
   @Override
-  public void onBackendQueue(int depth) {
+  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
     backendQueue = (backendQueue + depth) / 2;
     if (backendQueue > BETA) {
       limit = Math.max(MIN, limit - 1);

@@ -18,7 +18,7 @@ public final class FixedLimit implements Limit {
   }
 
   @Override
-  public void onSample(long startNanos, long rttNanos, int inflight, boolean dropped) {
+  public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflight, int waiting, Outcome outcome) {
     // a fixed limit learns nothing
   }
 

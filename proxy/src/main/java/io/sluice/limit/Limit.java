@@ -2,9 +2,10 @@ package io.sluice.limit;
 
 /**
  * How many requests may be inside one backend at once. A {@code Limit} only computes the number; the dispatcher
- * enforces it by handing out {@link Permit}s.
+ * enforces it by handing out {@link Permit}s and reports back what happened to them.
  *
- * <p>Implementations are not thread-safe: the dispatcher calls them under its own lock.
+ * <p>Implementations are not thread-safe: the dispatcher calls them under its own lock. Times are on the
+ * dispatcher's monotonic clock, in nanoseconds.
  */
 public interface Limit {
 
@@ -14,20 +15,31 @@ public interface Limit {
   /**
    * Reports one finished exchange with the backend.
    *
-   * @param startNanos when the exchange started, on the dispatcher's clock
-   * @param rttNanos   how long the backend took, from sending the request to the end of its response
-   * @param inflight   requests inside the backend when this one started, itself included
-   * @param dropped    the backend could not take the request (its queue was full, or it timed out)
+   * @param nowNanos        when it finished
+   * @param rttNanos        how long the backend took, from the grant to the end of its response
+   * @param inflightAtStart requests inside the backend when this one started, itself included
+   * @param inflight        requests inside the backend just before this one left, itself included
+   * @param waiting         requests waiting in Sluice's queue at that moment: more than zero means the limits, not
+   *                        the demand, are what holds requests back
+   * @param outcome         how it ended; {@link Outcome#IGNORED} exchanges say nothing and may be skipped
    */
-  void onSample(long startNanos, long rttNanos, int inflight, boolean dropped);
+  void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflight, int waiting, Outcome outcome);
 
   /**
-   * Reports the depth of the backend's own accept queue, sampled from the kernel a few times a second when it will
+   * Reports the depth of the backend's own accept queue, sampled from the kernel a few times a second where it will
    * say (a backend on this machine). For a prefork backend these are requests no worker has taken yet.
+   *
+   * @param inflight requests inside the backend at that moment
+   * @param waiting  requests waiting in Sluice's queue at that moment
    */
-  default void onBackendQueue(int depth) {
+  default void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
   }
 
   /** {@code auto} or the fixed number, as configured and as shown by the admin API. */
   String setting();
+
+  /** The last time the limit moved and why; {@code null} while it never has. */
+  default Decision lastDecision() {
+    return null;
+  }
 }

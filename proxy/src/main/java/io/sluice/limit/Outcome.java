@@ -1,11 +1,19 @@
 package io.sluice.limit;
 
-/** How an exchange ended, for the purpose of teaching a {@link Limit}. */
+/** How an exchange with a backend ended, for the purpose of teaching a {@link Limit}. */
 public enum Outcome {
-  /** The backend answered: the round-trip time is a valid sample. */
+  /** The backend answered: the round trip is a valid sample. */
   SUCCESS,
-  /** The backend could not take the request (full queue, timeout): a sign of overload. */
-  DROPPED,
-  /** The exchange says nothing about the backend (client gone, request never sent): no sample. */
+  /**
+   * The backend could not take the request because it was full: its accept queue overflowed (EAGAIN on a Unix
+   * socket, a connect that timed out on TCP). The one drop that is evidence of overload by itself.
+   */
+  OVERLOAD,
+  /**
+   * The backend took the request and did not answer within its timeout. Not by itself evidence of overload (one slow
+   * endpoint, one stuck worker); an adaptive limit weighs it only against load.
+   */
+  TIMEOUT,
+  /** The exchange says nothing about the backend's capacity (client gone, request never sent, backend error). */
   IGNORED
 }

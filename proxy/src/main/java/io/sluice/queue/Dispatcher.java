@@ -130,7 +130,8 @@ public final class Dispatcher {
   /** Tells one backend's limit how deep the backend's own accept queue is (see {@link Limit#onBackendQueue}). */
   public void backendQueue(int backend, int depth) {
     synchronized (lock) {
-      lanes[backend].limit.onBackendQueue(depth);
+      Lane lane = lanes[backend];
+      lane.limit.onBackendQueue(clock.getAsLong(), depth, lane.inflight, this.depth);
     }
   }
 
@@ -207,10 +208,8 @@ public final class Dispatcher {
       grant.done = true;
       long now = clock.getAsLong();
       Lane lane = grant.lane;
+      lane.limit.onSample(now, now - grant.startNanos, grant.inflightAtStart, lane.inflight, depth, outcome);
       lane.inflight--;
-      if (outcome != Outcome.IGNORED) {
-        lane.limit.onSample(grant.startNanos, now - grant.startNanos, grant.inflightAtStart, outcome == Outcome.DROPPED);
-      }
       drainRate.record(now);
       granted = drain(now);
     }
@@ -228,6 +227,8 @@ public final class Dispatcher {
       grant.done = true;
       long now = clock.getAsLong();
       Lane lane = grant.lane;
+      lane.limit.onSample(now, now - grant.startNanos, grant.inflightAtStart, lane.inflight, depth,
+          busy ? Outcome.OVERLOAD : Outcome.IGNORED);
       lane.inflight--;
       lane.failures = Math.min(lane.failures + 1, 30);
       long base = busy ? BUSY_BACKOFF_NANOS : DOWN_BACKOFF_NANOS;
@@ -235,9 +236,6 @@ public final class Dispatcher {
       long backoff = Math.min(max, base << Math.min(lane.failures - 1, 20));
       lane.paused = true;
       lane.pausedUntil = now + backoff;
-      if (busy) {
-        lane.limit.onSample(grant.startNanos, now - grant.startNanos, grant.inflightAtStart, true);
-      }
       Ticket ticket = grant.ticket;
       ticket.grant = null;
       if (now - ticket.enqueuedAt >= timeoutNanos) {

@@ -418,7 +418,7 @@ final class Exchange extends Ticket implements BackendListener {
   public void failed(BackendException failure) {
     call = null;
     boolean timeout = failure.kind() == BackendException.Kind.TIMEOUT;
-    releasePermit(timeout ? Outcome.DROPPED : Outcome.IGNORED);
+    releasePermit(timeout ? Outcome.TIMEOUT : Outcome.IGNORED);
     RequestOutcome outcome = timeout ? RequestOutcome.BACKEND_TIMEOUT : RequestOutcome.BACKEND_ERROR;
     LOG.log(Level.WARNING, "backend " + backend + ": " + (timeout ? 504 : 502) + " for " + head.method() + " "
         + head.uri() + ": " + failure.getMessage());

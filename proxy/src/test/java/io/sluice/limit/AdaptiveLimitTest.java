@@ -31,9 +31,9 @@ class AdaptiveLimitTest {
       int l = limit.current();
       double rtt = serviceMs * Math.max(1.0, (double) l / workers) * (0.97 + 0.06 * jitter.nextDouble());
       now += (long) (serviceMs * MS / Math.min(l, workers));
-      limit.onSample(now, (long) (rtt * MS), l, false);
+      limit.onSample(now + (long) (rtt * MS), (long) (rtt * MS), l, l, 1, Outcome.SUCCESS);
       if (visibleQueue && i % 20 == 0) {
-        limit.onBackendQueue(Math.max(0, limit.current() - workers));
+        limit.onBackendQueue(now, Math.max(0, limit.current() - workers), limit.current(), 1);
       }
     }
     return limit.current();
@@ -63,7 +63,7 @@ class AdaptiveLimitTest {
   void learnsNothingWhileMostlyIdle() {
     AdaptiveLimit limit = new AdaptiveLimit();
     for (int i = 0; i < 1000; i++) {
-      limit.onSample(i * 10 * MS, 5 * MS, 1, false);
+      limit.onSample(i * 10 * MS + 5 * MS, 5 * MS, 1, 1, 0, Outcome.SUCCESS);
     }
     assertEquals(AdaptiveLimit.INITIAL, limit.current());
   }
@@ -73,10 +73,10 @@ class AdaptiveLimitTest {
     AdaptiveLimit limit = new AdaptiveLimit();
     settle(limit, 40, 5, 40_000, 5);
     int before = limit.current();
-    limit.onSample(0, 0, before, true);
+    limit.onSample(0, 0, before, before, 1, Outcome.OVERLOAD);
     assertEquals((int) (before * 0.9), limit.current());
     for (int i = 0; i < 100; i++) {
-      limit.onSample(0, 0, 1, true);
+      limit.onSample(0, 0, 1, 1, 1, Outcome.OVERLOAD);
     }
     assertEquals(AdaptiveLimit.MIN, limit.current());
   }
@@ -96,7 +96,7 @@ class AdaptiveLimitTest {
     settle(limit, 40, 5, 40_000, 6);
     int before = limit.current();
     for (int i = 0; i < 20; i++) {
-      limit.onBackendQueue(30);
+      limit.onBackendQueue(0, 30, limit.current(), 1);
     }
     assertTrue(limit.current() < before - 10, before + " -> " + limit.current());
   }
@@ -114,7 +114,7 @@ class AdaptiveLimitTest {
       int l = limit.current();
       double rttUs = 50.0 * l + 500 * jitter.nextDouble();
       now += 50_000;
-      limit.onSample(now, (long) (rttUs * 1000), l, false);
+      limit.onSample(now + (long) (rttUs * 1000), (long) (rttUs * 1000), l, l, 1, Outcome.SUCCESS);
     }
     assertTrue(limit.current() >= 16, "limit " + limit.current() + " for a fast backend");
   }
