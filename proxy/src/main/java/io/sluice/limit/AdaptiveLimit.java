@@ -42,12 +42,22 @@ public final class AdaptiveLimit implements Limit {
   private static final long BASE_BUCKET_NANOS = 10_000_000_000L;
   private static final int BASE_BUCKETS = 60;
 
+  private final LimitListener listener;
   private int limit = INITIAL;
   private long windowSum;
   private int windowCount;
   private final long[] baseMin = new long[BASE_BUCKETS];
   private long baseBucket = Long.MIN_VALUE;
   private double backendQueue;
+
+  public AdaptiveLimit() {
+    this(LimitListener.NONE);
+  }
+
+  /** @param listener told of every move, under the dispatcher's lock */
+  public AdaptiveLimit(LimitListener listener) {
+    this.listener = java.util.Objects.requireNonNull(listener, "listener");
+  }
 
   @Override
   public int current() {
