@@ -1,31 +1,28 @@
 package io.sluice.limit;
 
-/** Why an adaptive limit moved. The label is the metric's {@code reason}. */
+import java.util.Locale;
+
+/** Why an adaptive limit moved. {@link #label()} is the metric's {@code reason}. */
 public enum Reason {
   /** Requests were waiting and every doubling so far still raised throughput. */
-  SLOW_START("slow_start"),
-  /** Requests were waiting and the backend showed no queue of its own: its workers can take more. */
-  BACKEND_IDLE("backend_idle"),
+  SLOW_START,
+  /** More requests in flight stopped raising throughput: back to just above where it still rose. */
+  PLATEAU,
+  /** A step above or below the limit, to see whether throughput follows. */
+  PROBE,
+  /** A step below the limit cost throughput: back up. */
+  PROBE_LOST,
+  /** Requests were waiting while the backend's accept queue stayed empty: its workers can take more. */
+  BACKEND_IDLE,
   /** The backend's own accept queue held more than a few requests: its workers are all busy. */
-  BACKEND_QUEUE("backend_queue"),
-  /** A probe above the limit raised throughput: kept. */
-  PROBE_GAINED("probe_gained"),
-  /** More requests in flight stopped raising throughput: back to where it was still rising. */
-  PLATEAU("plateau"),
-  /** A probe below the limit lost no throughput: kept. */
-  PROBE_NO_LOSS("probe_no_loss"),
-  /** The backend refused a connection because its queue was full (EAGAIN, or a TCP connect timed out). */
-  OVERFLOW("overflow"),
-  /** More requests timed out at a higher limit than at the lower one before it. */
-  TIMEOUTS("timeouts");
+  BACKEND_QUEUE,
+  /** The backend refused a connection because its queue was full (EAGAIN, or a TCP connect that timed out). */
+  OVERFLOW,
+  /** More requests timed out at a higher limit than at the one before it. */
+  TIMEOUTS;
 
-  private final String label;
-
-  Reason(String label) {
-    this.label = label;
-  }
-
+  /** The name in lower case: {@code slow_start}, {@code backend_queue}, ... */
   public String label() {
-    return label;
+    return name().toLowerCase(Locale.ROOT);
   }
 }
