@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,6 +142,58 @@ class ReleaseArchiveIT {
     assertEquals(1, r.status, r.out + r.err);
     assertEquals(1, r.err.lines().count(), r.err);
     assertTrue(r.err.contains("no Java runtime found"), r.err);
+  }
+
+  @Test
+  void servesAsTheJavaProcessItselfAndStopsCleanlyOnSigterm() throws Exception {
+    Path admin = tmp.resolve("admin.sock");
+    ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/sluice").toString(),
+        "--listen", "unix:" + tmp.resolve("front.sock"), "--backend", "unix:" + tmp.resolve("app.sock"),
+        "--admin", "unix:" + admin).directory(tmp.toFile()).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("sluice.log").toFile());
+    pb.environment().clear();
+    pb.environment().putAll(javaHome());
+    Process p = pb.start();
+    try {
+      String health = "";
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+          !health.startsWith("HTTP/1.1 200") && System.nanoTime() < deadline; Thread.sleep(100)) {
+        assertTrue(p.isAlive(), "exited with " + (p.isAlive() ? "" : p.exitValue()) + ": " + log());
+        health = Files.exists(admin) ? get(admin, "/healthz") : "";
+      }
+      assertTrue(health.startsWith("HTTP/1.1 200"), health + log());
+      // The launcher execs Java: signals from systemd or the container runtime reach the JVM, not a shell.
+      String command = p.info().command().orElse("");
+      assertTrue(command.endsWith("/java"), "the launcher's process runs " + command);
+    } finally {
+      // A launcher that failed to exec would leave its Java child behind.
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    assertEquals(0, p.exitValue(), log());
+  }
+
+  private String log() throws IOException {
+    return Files.readString(tmp.resolve("sluice.log"));
+  }
+
+  private static String get(Path socket, String path) {
+    try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII)));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(4096);
+      while (ch.read(buf) >= 0) {
+        out.write(buf.array(), 0, buf.position());
+        buf.clear();
+      }
+      return out.toString(StandardCharsets.UTF_8);
+    } catch (IOException notListeningYet) {
+      return "";
+    }
   }
 
   @Test
