@@ -159,13 +159,16 @@ def haproxy(workdir, name, template, values):
 
 def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout="180s", java_opts="",
            extra=()):
-    """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port."""
+    """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port.
+    `queue_timeout=None` leaves Sluice's default."""
 
     def build():
         port = free_port()
         admin = free_port()
         argv = [SLUICE, "--listen", f"127.0.0.1:{port}", "--backend", f"unix:{backend}", "--protocol", protocol,
-                "--limit", str(limit), "--queue-timeout", queue_timeout, "--admin", f"127.0.0.1:{admin}", *extra]
+                "--limit", str(limit), "--admin", f"127.0.0.1:{admin}", *extra]
+        if queue_timeout is not None:
+            argv += ["--queue-timeout", queue_timeout]
         return argv, ("127.0.0.1", port), f"http://127.0.0.1:{port}/", admin
 
     argv, address, url, admin = build()
@@ -174,4 +177,115 @@ def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout=
         env["SLUICE_JAVA_OPTS"] = java_opts
     server = _start(name, argv, address, workdir, env=env, url=url, config=admin, port_fn=build)
     server.admin_port = server.config
+    return server
+
+
+def to_yaml(value, indent=0):
+    """A small YAML writer for the nested dicts, lists and scalars of a Sluice configuration file."""
+    pad = "  " * indent
+    lines = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                lines.append(f"{pad}{k}:")
+                lines.append(to_yaml(v, indent + 1))
+            else:
+                lines.append(f"{pad}{k}: {_scalar(v)}")
+    elif isinstance(value, list):
+        for item in value:
+            body = to_yaml(item, indent + 1).lstrip()
+            lines.append(f"{pad}- {body}")
+    else:
+        lines.append(pad + _scalar(value))
+    return "\n".join(lines)
+
+
+def _scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sluice_config(workdir, name, doc, java_opts=""):
+    """Sluice started with `--config FILE` only: `doc` is the configuration without `listen` and `admin`, which
+    are added on free ports. The file is kept as server.config_file."""
+    path = os.path.join(workdir, f"{name}.yaml")
+
+    def build():
+        port = free_port()
+        admin = free_port()
+        full = {"listen": [{"address": f"127.0.0.1:{port}"}]}
+        full.update(doc)
+        full["admin"] = {"address": f"127.0.0.1:{admin}"}
+        with open(path, "w") as f:
+            f.write(to_yaml(full) + "\n")
+        return [SLUICE, "--config", path], ("127.0.0.1", port), f"http://127.0.0.1:{port}/", admin
+
+    argv, address, url, admin = build()
+    env = {"SLUICE_LOG": "warn"}
+    if java_opts:
+        env["SLUICE_JAVA_OPTS"] = java_opts
+    server = _start(name, argv, address, workdir, env=env, url=url, config=admin, port_fn=build)
+    server.admin_port = server.config
+    server.config_file = path
+    return server
+
+
+_ACCEPTS = {}
+
+
+def sluice_accepts(workdir, key, value):
+    """Whether this build of Sluice accepts the configuration key `key` (dotted, e.g. "queue.discipline") with
+    `value`: a configuration file with it is started; a build that does not know the key exits with status 2 naming
+    it. Any other failure to start is an error. The answer is remembered for the run."""
+    if (key, value) in _ACCEPTS:
+        return _ACCEPTS[(key, value)]
+    parts = key.split(".")
+    doc = {"backends": [{"address": f"unix:{os.path.join(workdir, 'probe-none.sock')}"}]}
+    node = doc
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+    port = free_port()
+    full = {"listen": [{"address": f"127.0.0.1:{port}"}]}
+    full.update(doc)
+    full["admin"] = {"address": "off"}
+    path = os.path.join(workdir, f"probe-{key}.yaml")
+    with open(path, "w") as f:
+        f.write(to_yaml(full) + "\n")
+    logfile = os.path.join(workdir, f"probe-{key}.log")
+    proc = Proc(f"probe-{key}", [SLUICE, "--config", path], logfile, env={"SLUICE_LOG": "warn"}).start()
+    try:
+        try:
+            wait_ready(proc, ("127.0.0.1", port), timeout=60)
+            accepted = True
+        except StartError as e:
+            text = proc.log_tail(40)
+            if proc.popen.returncode == 2 and (key in text or parts[-1] in text):
+                accepted = False
+                log(f"this Sluice does not accept {key}: {text.strip().splitlines()[-1]}")
+            else:
+                raise StartError(f"probing {key}: {e}")
+    finally:
+        proc.stop()
+    _ACCEPTS[(key, value)] = accepted
+    return accepted
+
+
+def gunicorn(workdir, name, worker_class, workers, threads=None, worker_connections=None, env=None):
+    """gunicorn with the benchmark app on a Unix socket (HTTP); gevent workers come from Debian's python3-gevent."""
+    path = os.path.join(workdir, f"{name}.sock")
+    argv = [shutil.which("gunicorn") or "/usr/bin/gunicorn", "--chdir", os.path.dirname(APP),
+            "--bind", f"unix:{path}", "--workers", str(workers), "--worker-class", worker_class,
+            "--log-level", "warning"]
+    if threads:
+        argv += ["--threads", str(threads)]
+    if worker_connections:
+        argv += ["--worker-connections", str(worker_connections)]
+    argv.append("wsgi:application")
+    e = dict(env or {})
+    server = _start(name, argv, path, workdir, env=e)
+    server.url = f"unix:{path}"
     return server
