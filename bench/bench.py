@@ -67,7 +67,7 @@ class Plan:
         self.cold_seconds = 6
         # sustained overload
         self.overload_rate = 500
-        self.overload_seconds = 12 if quick else 20
+        self.overload_seconds = 20  # the queue passes the clients' 5 s deadline after about 16 s
         self.overload_drain_concurrency = 32
         self.overload_drain_seconds = 5
         # hostile clients
@@ -807,7 +807,7 @@ def section_auto(plan, tmp, data, commands):
             if shape["key"] == TIMEOUTS_SHAPE and plan.auto_scenarios:
                 if health:
                     health.url = None
-                auto_timeouts(plan, tmp, data, commands, backend, protocol, shape)
+                auto_timeouts(plan, tmp, data, commands, backend, protocol, shape, health)
             if shape["key"] == COLD_SHAPE and plan.auto_scenarios:
                 auto_cold_start(plan, tmp, data, commands, backend, protocol, shape)
         finally:
@@ -818,68 +818,86 @@ def section_auto(plan, tmp, data, commands):
             backend.stop()
 
 
-def auto_timeouts(plan, tmp, data, commands, backend, protocol, shape):
+def auto_timeouts(plan, tmp, data, commands, backend, protocol, shape, health):
     """Steady load; at t=5 s three requests that outlast the backend timeout (2 s; the app sleeps 3 s); the
-    throughput before them and 5 s after them, from `totals.served` polled every 100 ms."""
+    throughput before them and 5 s after them, from `totals.served` polled every 100 ms. Twice per repetition, in
+    alternating order: alone, and with the shape's health check (one `GET /health` a second) running throughout."""
     runs = data.setdefault("autoTimeouts", [])
+    variants = [False, True] if health else [False]
     for rep in range(plan.reps):
-        s = servers.sluice_config(tmp, f"auto-timeouts-{rep}", {
-            "queue": {"timeout": f"{plan.spike_timeout_s}s"},
-            "backends": [{"name": "app", "address": f"unix:{backend.address}", "protocol": protocol,
-                          "limit": "auto", "timeout": "2s"}]})
-        try:
-            if rep == 0:
-                commands["auto: timeouts Sluice"] = s.proc.command() + "   # " + open(s.config_file).read().replace(
-                    "\n", " ").replace("  ", " ")
-                commands["auto: timeouts client"] = (f"wrk -t 1 -c {shape['connections']} -d "
-                                                     f"{plan.timeouts_seconds}s URL; at 5 s: 3 x GET /slow at once")
-            auto_wrk(plan, s.url, shape["connections"], plan.auto_warm_seconds * 2)
-            lib.wait_sluice_idle(s.admin_port)
-            poller = lib.StatusPoller(s.admin_port, 0.1, auto_sample).start()
-            time.sleep(0.3)
-            wrk_out = {}
-            t_start = time.monotonic()
-            th = threading.Thread(target=lambda: wrk_out.update(
-                zip(("r", "raw"), auto_wrk(plan, s.url, shape["connections"], plan.timeouts_seconds))))
-            th.start()
-            time.sleep(max(0.0, t_start + 5.0 - time.monotonic()))
-            slow = []
-
-            def fire():
-                t = time.monotonic()
-                try:
-                    with urllib.request.urlopen(s.url + "slow", timeout=30) as r:
-                        r.read()
-                        code = r.status
-                except urllib.error.HTTPError as e:
-                    code = e.code
-                except OSError as e:
-                    code = f"error: {e}"
-                slow.append((t - t_start, time.monotonic() - t_start, code))
-
-            fired = [threading.Thread(target=fire) for _ in range(3)]
-            for f in fired:
-                f.start()
-            for f in fired:
-                f.join()
-            th.join()
-            time.sleep(0.3)
-            samples = poller.stop()
-            served = [(t - t_start, x[4]) for t, x in samples]
-            t_to = max(x[1] for x in slow)
-            before = lib.rate_between(served, 4.0, 5.0)
-            after = lib.rate_between(served, t_to + 5.0, t_to + 6.0)
-            series = [lib.rate_between(served, float(i), float(i + 1)) for i in range(int(plan.timeouts_seconds))]
-            r = wrk_out.get("r") or {}
-            run = {"rep": rep, "slow": slow, "timeoutsAt": t_to, "before": before, "after": after,
-                   "ratio": after / before if before and after is not None else None,
-                   "series": series, "rps": r.get("rps"), "non2xx": r.get("non2xx"),
-                   "samples": [[round(t - t_start, 3), *x] for t, x in samples]}
+        for with_health in (variants if rep % 2 == 0 else variants[::-1]):
+            run = auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health if with_health else None,
+                                    rep)
+            run["health"] = with_health
             runs.append(run)
-            log(f"auto timeouts rep {rep + 1}: slow requests {[x[2] for x in slow]} (last at {t_to:.2f} s); "
-                f"{fmt(before)} req/s before, {fmt(after)} req/s 5 s after: {fmt(run['ratio'], 3)}x")
-        finally:
-            s.stop()
+
+
+def auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health, rep):
+    """One timeouts run on a fresh Sluice; `health` (a HealthChecker) pointed at it while it runs, or None."""
+    s = servers.sluice_config(tmp, f"auto-timeouts-{rep}{'-health' if health else ''}", {
+        "queue": {"timeout": f"{plan.spike_timeout_s}s"},
+        "backends": [{"name": "app", "address": f"unix:{backend.address}", "protocol": protocol,
+                      "limit": "auto", "timeout": "2s"}]})
+    if health:
+        health.url = s.url
+    try:
+        if rep == 0:
+            commands["auto: timeouts Sluice"] = s.proc.command() + "   # " + open(s.config_file).read().replace(
+                "\n", " ").replace("  ", " ")
+            commands["auto: timeouts client"] = (f"wrk -t 1 -c {shape['connections']} -d "
+                                                 f"{plan.timeouts_seconds}s URL; at 5 s: 3 x GET /slow at once")
+        auto_wrk(plan, s.url, shape["connections"], plan.auto_warm_seconds * 2)
+        lib.wait_sluice_idle(s.admin_port)
+        poller = lib.StatusPoller(s.admin_port, 0.1, auto_sample).start()
+        time.sleep(0.3)
+        wrk_out = {}
+        t_start = time.monotonic()
+        th = threading.Thread(target=lambda: wrk_out.update(
+            zip(("r", "raw"), auto_wrk(plan, s.url, shape["connections"], plan.timeouts_seconds))))
+        th.start()
+        time.sleep(max(0.0, t_start + 5.0 - time.monotonic()))
+        slow = []
+
+        def fire():
+            t = time.monotonic()
+            try:
+                with urllib.request.urlopen(s.url + "slow", timeout=30) as r:
+                    r.read()
+                    code = r.status
+            except urllib.error.HTTPError as e:
+                code = e.code
+            except OSError as e:
+                code = f"error: {e}"
+            slow.append((t - t_start, time.monotonic() - t_start, code))
+
+        fired = [threading.Thread(target=fire) for _ in range(3)]
+        for f in fired:
+            f.start()
+        for f in fired:
+            f.join()
+        th.join()
+        time.sleep(0.3)
+        samples = poller.stop()
+        served = [(t - t_start, x[4]) for t, x in samples]
+        t_to = max(x[1] for x in slow)
+        before = lib.rate_between(served, 4.0, 5.0)
+        after = lib.rate_between(served, t_to + 5.0, t_to + 6.0)
+        series = [lib.rate_between(served, float(i), float(i + 1)) for i in range(int(plan.timeouts_seconds))]
+        r = wrk_out.get("r") or {}
+        run = {"rep": rep, "slow": slow, "timeoutsAt": t_to, "before": before, "after": after,
+               "ratio": after / before if before and after is not None else None,
+               "series": series, "rps": r.get("rps"), "non2xx": r.get("non2xx"),
+               "samples": [[round(t - t_start, 3), *x] for t, x in samples]}
+        if health:
+            run["healthChecks"] = health.between(t_start, t_start + plan.timeouts_seconds)
+        log(f"auto timeouts rep {rep + 1}{' with health checks' if health else ''}: slow requests "
+            f"{[x[2] for x in slow]} (last at {t_to:.2f} s); {fmt(before)} req/s before, {fmt(after)} req/s "
+            f"5 s after: {fmt(run['ratio'], 3)}x")
+        return run
+    finally:
+        if health:
+            health.url = None
+        s.stop()
 
 
 def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
@@ -891,6 +909,10 @@ def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
                            queue_timeout=f"{plan.spike_timeout_s}s")
         try:
             poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
+            # The first sample (0 served) must come before the load, so that every window can be interpolated.
+            wait_until = time.monotonic() + 5
+            while not poller.samples and time.monotonic() < wait_until:
+                time.sleep(0.01)
             t_start = time.monotonic()
             r, _ = auto_wrk(plan, s.url, shape["connections"], plan.cold_seconds)
             samples = poller.stop()
@@ -976,8 +998,8 @@ def section_overload(plan, tmp, data, commands):
     started = []
     out = data.setdefault("overload", {"runs": {}, "drain": [], "cases": {}})
     try:
-        adaptive = servers.sluice_accepts(tmp, "queue.discipline", "adaptive") and servers.sluice_accepts(
-            tmp, "queue.target", OVERLOAD_TARGET)
+        probe = {"queue.discipline": "adaptive", "queue.target": OVERLOAD_TARGET}
+        adaptive = servers.sluice_accepts(tmp, probe)
         out["adaptiveAvailable"] = adaptive
         targets = {}
         for key, label, deadline in OVERLOAD_CASES:
@@ -994,8 +1016,9 @@ def section_overload(plan, tmp, data, commands):
                     "MAXCONN": int(plan.overload_rate * 10) + 1000, "SERVER_MAXCONN": "maxconn 3"})
             else:
                 if not adaptive:
+                    why = (servers.sluice_refusal(probe) or "").replace(tmp + "/", "")
                     out["cases"][key]["unavailable"] = ("this build of Sluice does not accept queue.discipline / "
-                                                        "queue.target")
+                                                        f"queue.target (`{why}`)")
                     log(f"overload: {label}: not available in this build")
                     continue
                 s = servers.sluice_config(tmp, "overload-sluice-adaptive", {
@@ -1218,10 +1241,13 @@ def section_hostile(plan, tmp, data, commands):
                              "neverRead": plan.hostile_never_read, "interval": plan.hostile_interval,
                              "seconds": plan.hostile_seconds, "spoolCap": plan.hostile_spool_cap}
     try:
-        settings = {}
+        settings, refusals = {}, {}
         for key, value in HOSTILE_SETTINGS:
-            settings[key] = value if servers.sluice_accepts(tmp, key, value) else None
+            settings[key] = value if servers.sluice_accepts(tmp, {key: value}) else None
+            if settings[key] is None:
+                refusals[key] = (servers.sluice_refusal({key: value}) or "").replace(tmp + "/", "")
         out["settings"] = settings
+        out["refusals"] = refusals
         free = shutil.disk_usage(tmp).free
         if free < 3 * plan.hostile_spool_cap:
             raise RuntimeError(f"hostile: {free / 2**30:.1f} GiB free in {tmp}; the section needs "
@@ -1498,28 +1524,35 @@ def report_auto(plan, data, L):
     if runs:
         L.append("### Three backend timeouts in a row (uWSGI, 16 processes x 50 ms)")
         L.append("")
-        L.append(f"Sluice `limit: auto` started from a configuration file whose backend has `timeout: 2s`; after "
-                 f"{p.get('auto_warm_seconds', 5) * 2} s of unmeasured wrk, `wrk -t1 -c64 -d{p.get('timeouts_seconds', 15)}s` "
-                 "and, 5 s into it, three `GET /slow` at once (the app sleeps 3 s): Sluice answers them 504 after 2 s. "
-                 "Throughput from `totals.served` in `GET /api/v1/status`, polled every 100 ms: *before* = the 1 s "
-                 "window before the three requests are sent (4–5 s), *after* = the 1 s window starting 5 s after the "
-                 "last 504. No health checks in this scenario, so that it shows the timeouts alone. Target: after / "
-                 "before ≥ 0.95.")
+        L.append(f"A fresh Sluice (`limit: auto`) started from a configuration file whose backend has `timeout: 2s`; "
+                 f"after {p.get('auto_warm_seconds', 5) * 2} s of unmeasured wrk, `wrk -t1 -c64 "
+                 f"-d{p.get('timeouts_seconds', 15)}s` and, 5 s into it, three `GET /slow` at once (the app sleeps "
+                 "3 s): Sluice answers them 504 after 2 s. Throughput from `totals.served` in `GET /api/v1/status`, "
+                 "polled every 100 ms: *before* = the 1 s window before the three requests are sent (4–5 s), "
+                 "*after* = the 1 s window starting 5 s after the last 504. Each repetition runs it twice, in "
+                 "alternating order: alone, and with the shape's health check (one `GET /health` a second through "
+                 "Sluice, from before the warm-up to the end). Target: after / before ≥ 0.95.")
         L.append("")
-        L.append("| rep | /slow answers | last answer at | before (req/s) | 5 s after (req/s) | ratio | "
+        L.append("| health check | rep | /slow answers | last answer at | before (req/s) | 5 s after (req/s) | ratio | "
                  "limit before → lowest → at the end |")
-        L.append("| ---: | --- | ---: | ---: | ---: | ---: | --- |")
-        for r in runs:
-            lim = [s[1] for s in r["samples"]]
-            before_lim = [s[1] for s in r["samples"] if s[0] <= 5.0]
-            L.append(f"| {r['rep'] + 1} | {', '.join(str(x[2]) for x in r['slow'])} | {r['timeoutsAt']:.2f} s | "
+        L.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |")
+        for r in sorted(runs, key=lambda x: (bool(x.get("health")), x["rep"])):
+            lim = [x[1] for x in r["samples"]]
+            before_lim = [x[1] for x in r["samples"] if x[0] <= 5.0]
+            L.append(f"| {'yes' if r.get('health') else 'no'} | {r['rep'] + 1} | "
+                     f"{', '.join(str(x[2]) for x in r['slow'])} | {r['timeoutsAt']:.2f} s | "
                      f"{fmt(r['before'])} | {fmt(r['after'])} | {fmt(r['ratio'], 3)} | "
                      f"{before_lim[-1] if before_lim else '–'} → {min(lim) if lim else '–'} → "
                      f"{lim[-1] if lim else '–'} |")
-        ratio = median([r["ratio"] for r in runs])
         L.append("")
-        L.append(f"- **Median ratio after / before: {fmt(ratio, 3)}** — "
-                 f"{'meets' if ratio is not None and ratio >= 0.95 else 'misses'} the target.")
+        for flag, what in ((False, "alone"), (True, "with the health check")):
+            sel = [r for r in runs if bool(r.get("health")) == flag]
+            if not sel:
+                continue
+            ratio = median([r["ratio"] for r in sel])
+            L.append(f"- **{what}: median ratio after / before {fmt(ratio, 3)}** (median throughput before "
+                     f"{fmt(median([r['before'] for r in sel]))} req/s) — "
+                     f"{'meets' if ratio is not None and ratio >= 0.95 else 'misses'} the target.")
         L.append("")
         if os.path.exists(os.path.join(OUT, "auto-timeouts.png")):
             L.append("![throughput and limit around three backend timeouts](auto-timeouts.png)")
@@ -1641,7 +1674,9 @@ def report_hostile(plan, data, L):
     L.append("Settings given to Sluice (each only when this build accepts it):")
     L.append("")
     for k, v in h.get("settings", {}).items():
-        L.append(f"- `{k}`: {('`' + v + '`') if v else 'not available in this build (its default behaviour applies)'}")
+        why = h.get("refusals", {}).get(k)
+        L.append(f"- `{k}`: " + (f"`{v}`" if v else "not available in this build"
+                                 + (f" (`{why}`)" if why else "") + "; its absence is what was measured"))
     L.append("")
     L.append("| rep | order | normal p50 quiet | p50 hostile | ratio | p99 quiet / hostile | normal traffic, hostile run | "
              "heap used peak (committed) | temp files peak | temp files 5 s after the clients left | RSS peak | "
@@ -1734,22 +1769,26 @@ def charts_new(data, plt):
         plt.close(fig)
     runs = data.get("autoTimeouts")
     if runs:
-        r = sorted(runs, key=lambda x: x["ratio"] or 0)[len(runs) // 2]
-        fig, ax = plt.subplots(figsize=(9, 4))
-        ax.bar([i + 0.5 for i in range(len(r["series"]))], [x or 0 for x in r["series"]], width=0.9,
-               color="#4a7fb5", label="served per 1 s")
-        ax.axvline(5.0, color="grey", linestyle=":", label="three GET /slow sent")
-        ax.axvline(r["timeoutsAt"], color="red", linestyle=":", label="last 504")
-        ax.set_ylabel("requests/s")
-        ax.set_xlabel("seconds since the load started")
-        ax2 = ax.twinx()
-        ax2.plot([x[0] for x in r["samples"]], [x[1] for x in r["samples"]], color="#2a6f3a", label="limit")
-        ax2.set_ylabel("limit.current")
-        ax2.set_ylim(bottom=0)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=7)
-        ax.set_title("uWSGI 16 x 50 ms, limit auto, backend timeout 2 s: three timeouts in a row", fontsize=9)
+        groups = [(flag, [r for r in runs if bool(r.get("health")) == flag]) for flag in (False, True)]
+        groups = [(flag, sel) for flag, sel in groups if sel]
+        fig, axes = plt.subplots(1, len(groups), figsize=(7 * len(groups), 4), squeeze=False)
+        for ax, (flag, sel) in zip(axes[0], groups):
+            r = sorted(sel, key=lambda x: x["ratio"] or 0)[len(sel) // 2]
+            ax.bar([i + 0.5 for i in range(len(r["series"]))], [x or 0 for x in r["series"]], width=0.9,
+                   color="#4a7fb5", label="served per 1 s")
+            ax.axvline(5.0, color="grey", linestyle=":", label="three GET /slow sent")
+            ax.axvline(r["timeoutsAt"], color="red", linestyle=":", label="last 504")
+            ax.set_ylabel("requests/s")
+            ax.set_xlabel("seconds since the load started")
+            ax2 = ax.twinx()
+            ax2.plot([x[0] for x in r["samples"]], [x[1] for x in r["samples"]], color="#1d5a2c", label="limit")
+            ax2.set_ylabel("limit.current")
+            ax2.set_ylim(bottom=0)
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=7)
+            ax.set_title(f"{'with one health check a second' if flag else 'alone'} (median repetition)", fontsize=9)
+        fig.suptitle("uWSGI 16 x 50 ms, limit auto, backend timeout 2 s: three timeouts in a row", fontsize=10)
         fig.tight_layout()
         fig.savefig(os.path.join(OUT, "auto-timeouts.png"), dpi=110)
         plt.close(fig)
@@ -1793,6 +1832,7 @@ def charts_new(data, plt):
         for ax, what in ((axes[0], "served (200): wait"), (axes[1], "refused (503): time to the answer")):
             ax.set_xscale("log")
             ax.set_xlim(1e-3, 10)
+            ax.set_ylim(0, 1.0)
             ax.set_xlabel("seconds (log)")
             ax.set_ylabel("share of all requests, cumulative")
             ax.set_title(what, fontsize=9)
@@ -2153,6 +2193,46 @@ def write_report(plan, data, commands, note, path):
     for key, a in data.get("acceptance", {}).items():
         L.append(f"| {plan.acceptance_size:,} spike drain rate, {key} / HAProxy maxconn 3 ≥ 0.95, 100% 200 | "
                  f"{fmt(a['ratio'], 3)} | {'✅' if a['ratio'] and a['ratio'] >= 0.95 and a['allOk'] else '❌'} |")
+    for key in AUTO_SHAPE_KEYS:
+        rec = data.get("auto", {}).get(key)
+        f = auto_figures(rec) if rec else {}
+        if "meets" in f:
+            L.append(f"| limit auto, {rec['label']}: drain and throughput ≥ 0.98× the best fixed limit, p99 ≤ 1.2× | "
+                     f"{fmt(f['drainRatio'], 3)} / {fmt(f['rpsRatio'], 3)} / {fmt(f['p99Ratio'], 2)} | "
+                     f"{'✅' if f['meets'] else '❌'} |")
+    for flag, what in ((False, "alone"), (True, "with the health check")):
+        sel = [r for r in data.get("autoTimeouts", []) if bool(r.get("health")) == flag]
+        if sel:
+            ratio = median([r["ratio"] for r in sel])
+            L.append(f"| three backend timeouts ({what}): throughput 5 s later ≥ 0.95× before | {fmt(ratio, 3)} | "
+                     f"{'✅' if ratio is not None and ratio >= 0.95 else '❌'} |")
+    if data.get("autoColdStart"):
+        c = cold_figures(data)
+        t = c["t90Median"]
+        L.append(f"| cold start on gevent: 90% of the best fixed limit's throughput within 2 s | "
+                 f"{fmt(t, 2, ' s') if t is not None else 'not reached'} | {'✅' if t is not None and t <= 2 else '❌'} |")
+    if data.get("overload"):
+        o = data["overload"]
+        drain, rows = overload_figures(o)
+        m = rows.get("sluice-adaptive")
+        if o.get("cases", {}).get("sluice-adaptive", {}).get("unavailable"):
+            L.append("| sustained overload, adaptive: served p50 ≤ 0.5 s, 503 p50 ≤ 0.5 s, no timeout, goodput ≥ 0.9× | "
+                     "not available in this build | ❌ |")
+        elif m:
+            ok = (m["servedP50"] is not None and m["servedP50"] <= 0.5
+                  and (m["refusedP50"] is None or m["refusedP50"] <= 0.5)
+                  and all(t == 0 for t in m["timeoutsAll"]) and m["goodputRatio"] is not None
+                  and m["goodputRatio"] >= 0.9)
+            L.append(f"| sustained overload, adaptive: served p50 ≤ 0.5 s, 503 p50 ≤ 0.5 s, no timeout, goodput ≥ 0.9× | "
+                     f"{fmt_ms(ms(m['servedP50']))}, {fmt_ms(ms(m['refusedP50']))}, "
+                     f"{'/'.join(str(t) for t in m['timeoutsAll'])}, {fmt(m['goodputRatio'], 2)}× | "
+                     f"{'✅' if ok else '❌'} |")
+    if data.get("hostile", {}).get("runs"):
+        h = data["hostile"]
+        ratio = median([r.get("ratio") for r in h["runs"]])
+        alive = all(r.get("aliveEnd") for r in h["runs"])
+        L.append(f"| hostile clients: normal median latency ≤ 1.2× quiet, Sluice alive | {fmt(ratio, 2)}, "
+                 f"{'alive' if alive else 'exited'} | {'✅' if alive and ratio is not None and ratio <= 1.2 else '❌'} |")
     L.append("")
 
     # Commands

@@ -236,42 +236,50 @@ def sluice_config(workdir, name, doc, java_opts=""):
 _ACCEPTS = {}
 
 
-def sluice_accepts(workdir, key, value):
-    """Whether this build of Sluice accepts the configuration key `key` (dotted, e.g. "queue.discipline") with
-    `value`: a configuration file with it is started; a build that does not know the key exits with status 2 naming
-    it. Any other failure to start is an error. The answer is remembered for the run."""
-    if (key, value) in _ACCEPTS:
-        return _ACCEPTS[(key, value)]
-    parts = key.split(".")
+def sluice_accepts(workdir, settings):
+    """Whether this build of Sluice accepts the configuration `settings` ({dotted key: value}, e.g.
+    {"queue.discipline": "adaptive"}): a configuration file with them is started; a build that does not know a key
+    exits with status 2 naming it. Any other failure to start is an error. The answer is remembered for the run."""
+    memo = tuple(sorted(settings.items()))
+    if memo in _ACCEPTS:
+        return _ACCEPTS[memo][0]
     doc = {"backends": [{"address": f"unix:{os.path.join(workdir, 'probe-none.sock')}"}]}
-    node = doc
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
+    for key, value in settings.items():
+        parts = key.split(".")
+        node = doc
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
     port = free_port()
     full = {"listen": [{"address": f"127.0.0.1:{port}"}]}
     full.update(doc)
     full["admin"] = {"address": "off"}
-    path = os.path.join(workdir, f"probe-{key}.yaml")
+    name = "probe-" + "-".join(settings)
+    path = os.path.join(workdir, f"{name}.yaml")
     with open(path, "w") as f:
         f.write(to_yaml(full) + "\n")
-    logfile = os.path.join(workdir, f"probe-{key}.log")
-    proc = Proc(f"probe-{key}", [SLUICE, "--config", path], logfile, env={"SLUICE_LOG": "warn"}).start()
+    proc = Proc(name, [SLUICE, "--config", path], os.path.join(workdir, f"{name}.log"),
+                env={"SLUICE_LOG": "warn"}).start()
     try:
         try:
             wait_ready(proc, ("127.0.0.1", port), timeout=60)
-            accepted = True
+            accepted, why = True, None
         except StartError as e:
             text = proc.log_tail(40)
-            if proc.popen.returncode == 2 and (key in text or parts[-1] in text):
-                accepted = False
-                log(f"this Sluice does not accept {key}: {text.strip().splitlines()[-1]}")
+            if proc.popen.returncode == 2 and any(k in text or k.split(".")[-1] in text for k in settings):
+                accepted, why = False, text.strip().splitlines()[-1]
+                log(f"this Sluice does not accept {', '.join(settings)}: {why}")
             else:
-                raise StartError(f"probing {key}: {e}")
+                raise StartError(f"probing {', '.join(settings)}: {e}")
     finally:
         proc.stop()
-    _ACCEPTS[(key, value)] = accepted
+    _ACCEPTS[memo] = (accepted, why)
     return accepted
+
+
+def sluice_refusal(settings):
+    """The line with which Sluice refused `settings` in sluice_accepts, or None."""
+    return _ACCEPTS.get(tuple(sorted(settings.items())), (None, None))[1]
 
 
 def gunicorn(workdir, name, worker_class, workers, threads=None, worker_connections=None, env=None):
