@@ -727,7 +727,8 @@ class HealthChecker:
 
 
 def auto_wrk(plan, url, connections, seconds):
-    argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
+    """wrk with a 30 s request timeout: its default (2 s) would leave the slowest requests out of the percentiles."""
+    argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "--latency", url]
     rc, out, err = lib.run(argv, timeout=seconds + 60)
     if rc != 0:
         raise RuntimeError(f"wrk exited {rc}: {err}")
@@ -752,6 +753,8 @@ def section_auto(plan, tmp, data, commands):
             commands[f"auto: {shape['key']} Sluice"] = instances["auto"].proc.command() + (
                 "   # and --limit " + ", ".join(str(n) for n in limits))
             conns = shape["connections"]
+            commands["auto client"] = (spike_command(plan.auto_spike, plan.spike_timeout_s) + "; wrk -t 1 -c 64|256 "
+                                       f"-d {plan.auto_steady_seconds}s --timeout 30s --latency URL")
             rec = out[shape["key"]] = {"label": shape["label"], "protocol": protocol, "limits": limits,
                                        "connections": conns, "workMs": shape["workMs"], "health": shape["health"],
                                        "runs": {}, "samples": {}}
@@ -977,8 +980,10 @@ def summarize_openloop(doc, gen):
         waits.setdefault(str(status), []).append(end - start)
     served = waits.get("200", [])
     refused = waits.get("503", [])
-    last_served = max((r[2] for r in recs if r[3] == 200), default=None)
-    span = last_served - recs[0][0] if last_served is not None else None
+    # Goodput: 200 responses completed while arrivals go on, after the first second (so that neither the start nor a
+    # straggler after the end weighs on it).
+    window = (1.0, doc["duration"])
+    good = sum(1 for r in recs if r[3] == 200 and window[0] <= r[2] < window[1])
     cdf = {k: [round(x, 4) for x in lib.percentiles(v)] for k, v in waits.items() if k in ("200", "503")}
     return {
         "requests": n, "statuses": {k: len(v) for k, v in sorted(waits.items())},
@@ -987,7 +992,7 @@ def summarize_openloop(doc, gen):
         "refused": len(refused), "refusedP50": median(refused),
         "refusedP90": lib.percentiles(refused, [90])[0] if refused else None,
         "timeouts": len(waits.get("timeout", [])), "errors": len(waits.get("error", [])),
-        "goodput": len(served) / span if span else None, "goodputSpanS": span,
+        "goodput": good / (window[1] - window[0]), "goodputWindowS": list(window),
         "achievedRate": gen.get("achievedRate"), "lagP99Ms": gen.get("lagP99Ms"), "lagMaxMs": gen.get("lagMaxMs"),
         "cdf": cdf,
     }
@@ -1453,7 +1458,7 @@ def report_auto(plan, data, L):
              f"(a {p.get('auto_warm_spike', '?'):,}-connection spike and {p.get('auto_warm_seconds', '?')} s of wrk). "
              f"Each repetition: a {p.get('auto_spike', 3000):,}-connection spike (`sluice spike`, one connection per "
              f"request, all at once; *drain* = 200 responses / time from the first connect to the last response), "
-             f"then steady load: `wrk -t1 -cN -d{p.get('auto_steady_seconds', '?')}s --latency` with N = 64, and "
+             f"then steady load: `wrk -t1 -cN -d{p.get('auto_steady_seconds', '?')}s --timeout 30s --latency` with N = 64, and "
              "256 for gevent so that its 200 connections can be busy. The 16-process shape has a separate client "
              "sending `GET /health` (1 ms) through the Sluice under test once a second, on a new connection, during "
              "warm-ups, spikes and steady runs. *Best fixed* = the fixed limit with the highest median steady "
@@ -1526,7 +1531,7 @@ def report_auto(plan, data, L):
         L.append("")
         L.append(f"A fresh Sluice (`limit: auto`) started from a configuration file whose backend has `timeout: 2s`; "
                  f"after {p.get('auto_warm_seconds', 5) * 2} s of unmeasured wrk, `wrk -t1 -c64 "
-                 f"-d{p.get('timeouts_seconds', 15)}s` and, 5 s into it, three `GET /slow` at once (the app sleeps "
+                 f"-d{p.get('timeouts_seconds', 15)}s --timeout 30s` and, 5 s into it, three `GET /slow` at once (the app sleeps "
                  "3 s): Sluice answers them 504 after 2 s. Throughput from `totals.served` in `GET /api/v1/status`, "
                  "polled every 100 ms: *before* = the 1 s window before the three requests are sent (4–5 s), "
                  "*after* = the 1 s window starting 5 s after the last 504. Each repetition runs it twice, in "
@@ -1613,7 +1618,8 @@ def report_overload(plan, data, L):
              "at its deadline (5 s with Sluice's defaults, as a user's browser or client library might; 6 s where "
              "the proxy's queue timeout is 5 s, so that its 503s are seen). Backend: uWSGI `--http-socket` on a Unix "
              "socket, 2 processes, `--listen 100`, 5 ms per request. *Wait* = response complete − connection "
-             "started; *goodput* = 200 responses / time from the first arrival to the last 200; the backend's "
+             "started; *goodput* = 200 responses completed per second while the arrivals go on, from 1 s after the "
+             "first to the last (a request served after its client gave up is not good); the backend's "
              f"*drain rate* is its own saturated rate in the same run: {p.get('overload_drain_concurrency', 32)} "
              f"closed-loop clients straight on its socket for {p.get('overload_drain_seconds', 5):g} s, no proxy "
              f"(`bench/clients.py closed`; median {fmt(drain)} 200/s). Medians of the repetitions.")
