@@ -1802,12 +1802,13 @@ def charts_new(data, plt):
         c = cold_figures(data)
         fig, ax = plt.subplots(figsize=(9, 4))
         for r in data["autoColdStart"]:
-            ax.step([(i + 1) * 0.25 for i in range(20)], [w or 0 for w in r["windows"]], where="post", alpha=0.6,
+            ws = [w or 0 for w in r["windows"]]
+            ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
                     label=f"repetition {r['rep'] + 1}")
         if c["best"]:
             ax.axhline(0.9 * c["best"], color="red", linestyle="--", linewidth=1,
                        label=f"90% of the best fixed limit ({fmt(0.9 * c['best'])} req/s)")
-        ax.set_xlabel("seconds since the load started (end of each 250 ms window)")
+        ax.set_xlabel("seconds since the load started (250 ms windows)")
         ax.set_ylabel("requests/s")
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=7)
