@@ -1903,7 +1903,9 @@ def write_report(plan, data, commands, note, path):
              "order (each repetition rotates, and every other one reverses, the order of the set-ups), after "
              "unmeasured warm-up runs of every set-up. Raw runs: `raw/results.json`.")
     for u in data.get("updates", []):
-        L.append(f"Re-run later with `--update`: {', '.join(u['sections'])} ({u['date']}, Sluice `{u['sluice']}`).")
+        shapes = f" (shapes {', '.join(u['shapes'])})" if u.get("shapes") else ""
+        L.append(f"Re-run later with `--update`: {', '.join(u['sections'])}{shapes} ({u['date']}, Sluice "
+                 f"`{u['sluice']}`).")
     L.append("")
     L.append("## Machine")
     L.append("")
@@ -2367,7 +2369,8 @@ def previous_run(path, sections, machine, shapes=None):
                 del commands[name]
     # An earlier update of only these sections is superseded.
     updates = [u for u in data.get("updates", []) if not set(u["sections"]) <= set(sections)]
-    data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"]}]
+    data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"],
+                                  **({"shapes": shapes} if shapes else {})}]
     return data, commands
 
 
