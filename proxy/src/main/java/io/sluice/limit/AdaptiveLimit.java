@@ -28,7 +28,7 @@ import java.util.Objects;
  * the queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests
  * in flight, {@code i - d} workers are busy. Smoothed over readings ({@code a = (a + d) / 2}), a queue above
  * {@value #QUEUE_HIGH} sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker idles
- * between requests); an empty queue while requests wait grows it by a quarter. Once a backend has shown a queue
+ * between requests), once the requests let in under a higher limit have left; an empty queue while requests wait grows it by a quarter. Once a backend has shown a queue
  * (within {@value #QUEUE_MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
  * (threads or async workers, keep-alive connections) never shows one below its capacity, and throughput decides.
  *
@@ -179,7 +179,9 @@ public final class AdaptiveLimit implements Limit {
     if (!limiting) {
       return;
     }
-    if (queueAverage > QUEUE_HIGH) {
+    // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
+    // would count them twice.
+    if (queueAverage > QUEUE_HIGH && inflight <= limit) {
       int to = Math.max(MIN, inflight - depth + QUEUE_TARGET);
       if (to < limit) {
         floor = Math.min(floor, to);

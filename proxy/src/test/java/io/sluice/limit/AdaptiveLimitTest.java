@@ -190,6 +190,10 @@ class AdaptiveLimitTest {
     limit.onBackendQueue(now + 500 * MS, 7, 8, 4);
     assertEquals(8 - 7 + AdaptiveLimit.QUEUE_TARGET, limit.current());
     assertEquals(Reason.BACKEND_QUEUE, limit.lastDecision().reason());
+    // The requests let in under the old limit still fill the backend's queue: that is no reason to cut again.
+    limit.onBackendQueue(now + 750 * MS, 6, 8, 4);
+    limit.onBackendQueue(now + 1000 * MS, 5, 7, 4);
+    assertEquals(3, limit.current());
   }
 
   @Test
