@@ -4,6 +4,8 @@ import io.sluice.config.CommandLine;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
 import io.sluice.config.SluiceConfig;
+import io.sluice.log.LogFormat;
+import io.sluice.log.ShutdownSafeLogManager;
 import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;

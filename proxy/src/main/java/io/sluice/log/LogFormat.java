@@ -1,4 +1,4 @@
-package io.sluice;
+package io.sluice.log;
 
 import java.time.Instant;
 import java.time.ZoneId;
@@ -15,7 +15,7 @@ import java.util.logging.Logger;
  * One line per log record on standard error: time, level, the logger's short name, the message; a throwable only
  * as its one-line description unless {@code SLUICE_LOG_STACKS} is set.
  */
-final class LogFormat extends Formatter {
+public final class LogFormat extends Formatter {
 
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
@@ -27,7 +27,7 @@ final class LogFormat extends Formatter {
   }
 
   /** Routes every JUL logger (Sluice's, Vert.x's and Netty's) through this format at {@code level}. */
-  static void install(String level) {
+  public static void install(String level) {
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     Handler console = new ConsoleHandler();

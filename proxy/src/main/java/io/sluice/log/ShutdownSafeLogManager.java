@@ -1,4 +1,4 @@
-package io.sluice;
+package io.sluice.log;
 
 import java.util.logging.LogManager;
 
@@ -19,7 +19,7 @@ public final class ShutdownSafeLogManager extends LogManager {
   }
 
   /** Flushes and closes the handlers after the last word. */
-  static void resetFinally() {
+  public static void resetFinally() {
     finalReset = true;
     LogManager.getLogManager().reset();
   }
