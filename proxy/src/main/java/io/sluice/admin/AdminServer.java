@@ -1,7 +1,8 @@
 package io.sluice.admin;
 
-import io.sluice.config.AdminConfig;
 import io.sluice.config.Address;
+import io.sluice.config.AdminConfig;
+import io.sluice.metrics.MetricsSource;
 import io.sluice.server.FrontendServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -3,6 +3,7 @@ package io.sluice.admin;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;

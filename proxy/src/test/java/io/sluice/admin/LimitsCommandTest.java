@@ -7,6 +7,7 @@ import io.sluice.config.Address;
 import io.sluice.config.AdminConfig;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
+import io.sluice.metrics.MetricsSource;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

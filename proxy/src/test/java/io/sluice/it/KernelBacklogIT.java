@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
-import io.sluice.admin.Status;
 import io.sluice.config.Address;
 import io.sluice.config.MaxOr;
 import io.sluice.demo.Spike;
 import io.sluice.demo.SpikeResult;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;

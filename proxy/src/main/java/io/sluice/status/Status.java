@@ -1,4 +1,4 @@
-package io.sluice.admin;
+package io.sluice.status;
 
 import io.sluice.kernel.KernelQueue;
 import java.util.List;

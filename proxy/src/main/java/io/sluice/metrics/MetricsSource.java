@@ -1,4 +1,4 @@
-package io.sluice.admin;
+package io.sluice.metrics;
 
 import java.io.IOException;
 import java.util.Objects;
