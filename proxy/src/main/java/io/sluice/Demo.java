@@ -5,6 +5,7 @@ import io.sluice.config.CommandLine;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
 import io.sluice.demo.DemoBackend;
+import io.sluice.net.Sockets;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -65,9 +66,7 @@ final class Demo {
       return e.usage() ? 2 : 1;
     }
     Address front = sluice.listenAddresses().get(0);
-    String url = front instanceof Address.Tcp t
-        ? "http://" + (t.host().isEmpty() || t.host().equals("0.0.0.0") ? "127.0.0.1" : t.host()) + ":" + t.port() + "/"
-        : front.toString();
+    String url = front instanceof Address.Tcp t ? httpUrl(t) : front.toString();
     String sock = "unix:" + dir.resolve("app.sock");
     out.println();
     out.println("Sluice demo is running.");
@@ -90,12 +89,12 @@ final class Demo {
 
   /** The dashboard's URL, or the Unix socket for {@code curl --unix-socket}. */
   private static String adminUrl(Address admin) {
-    if (admin instanceof Address.Tcp t) {
-      String host = t.host().isEmpty() || t.host().equals("0.0.0.0") ? "127.0.0.1"
-          : t.host().indexOf(':') >= 0 ? "[" + t.host() + "]" : t.host();
-      return "http://" + host + ":" + t.port() + "/";
-    }
-    return admin.toString();
+    return admin instanceof Address.Tcp t ? httpUrl(t) : admin.toString();
+  }
+
+  private static String httpUrl(Address.Tcp t) {
+    String host = Sockets.connectHost(t);
+    return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + t.port() + "/";
   }
 
   private static void close(DemoBackend backend, Path dir) {

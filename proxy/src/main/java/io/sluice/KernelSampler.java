@@ -6,11 +6,10 @@ import io.sluice.kernel.FdLimits;
 import io.sluice.kernel.KernelQueue;
 import io.sluice.kernel.KernelQueues;
 import io.sluice.kernel.Listeners;
+import io.sluice.net.Sockets;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -169,12 +168,7 @@ final class KernelSampler implements AutoCloseable {
   private static List<SocketAddress> targets(List<Address> addresses) {
     List<SocketAddress> out = new ArrayList<>();
     for (Address a : addresses) {
-      if (a instanceof Address.Unix u) {
-        out.add(UnixDomainSocketAddress.of(u.path().toAbsolutePath()));
-      } else {
-        Address.Tcp t = (Address.Tcp) a;
-        out.add(new InetSocketAddress(t.host().isEmpty() ? "0.0.0.0" : t.host(), t.port()));
-      }
+      out.add(Sockets.kernelAddress(a));
     }
     return out;
   }

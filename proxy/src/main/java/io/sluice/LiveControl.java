@@ -12,6 +12,7 @@ import io.sluice.kernel.FdLimit;
 import io.sluice.kernel.KernelQueue;
 import io.sluice.kernel.ListenerSocket;
 import io.sluice.kernel.Listeners;
+import io.sluice.net.Sockets;
 import io.sluice.queue.Dispatcher;
 import io.sluice.server.RequestOutcome;
 import io.sluice.server.Stats;
@@ -20,6 +21,7 @@ import io.vertx.core.Future;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -155,11 +157,8 @@ final class LiveControl implements Control {
   }
 
   private ListenerSocket find(Address a) throws IOException {
-    if (a instanceof Address.Unix u) {
-      return kernel.findUnix(u.path().toAbsolutePath());
-    }
-    Address.Tcp t = (Address.Tcp) a;
-    return kernel.findTcp(new InetSocketAddress(t.bindHost(), t.port()));
+    java.net.SocketAddress at = Sockets.kernelAddress(a);
+    return at instanceof UnixDomainSocketAddress u ? kernel.findUnix(u.getPath()) : kernel.findTcp((InetSocketAddress) at);
   }
 
   private int readSomaxconn() throws InvalidLimitsException {

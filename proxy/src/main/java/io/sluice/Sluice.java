@@ -17,6 +17,7 @@ import io.sluice.limit.AdaptiveLimit;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.Limit;
 import io.sluice.metrics.PrometheusMetrics;
+import io.sluice.net.Sockets;
 import io.sluice.queue.Dispatcher;
 import io.sluice.queue.Rejection;
 import io.sluice.server.FrontendServer;
@@ -101,7 +102,11 @@ public final class Sluice {
       listeners.add(new FrontendServer.Listener(config.listeners().get(i).address(), backlogs.get(i)));
     }
     try {
-      FrontendServer.prepareUnixPaths(listeners);
+      for (FrontendServer.Listener l : listeners) {
+        if (l.address() instanceof Address.Unix u) {
+          Sockets.prepareUnixPath(u.path());
+        }
+      }
     } catch (IOException e) {
       throw new StartupException("cannot listen: " + e.getMessage(), false);
     }

@@ -1,10 +1,11 @@
 package io.sluice.admin;
 
-import io.sluice.config.AdminConfig;
 import io.sluice.config.Address;
+import io.sluice.config.AdminConfig;
 import io.sluice.config.CommandLine;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
+import io.sluice.net.Sockets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -17,7 +18,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -291,13 +291,12 @@ public final class LimitsCommand {
     JsonObject call(HttpMethod method, String path, JsonObject body) throws Failure {
       RequestOptions options = new RequestOptions().setMethod(method).setURI(path)
           .setConnectTimeout(TIMEOUT.toMillis()).setIdleTimeout(TIMEOUT.toMillis());
+      // The Host header names this machine, as the admin API asks of a client without a token.
+      options.setServer(Sockets.connectAddress(admin));
       if (admin instanceof Address.Tcp t) {
-        String host = t.host().isEmpty() || t.host().equals("0.0.0.0") ? "127.0.0.1"
-            : t.host().equals("::") ? "::1" : t.host();
-        options.setHost(host).setPort(t.port());
+        options.setHost(Sockets.connectHost(t)).setPort(t.port());
       } else {
-        options.setServer(SocketAddress.domainSocketAddress(((Address.Unix) admin).path().toAbsolutePath()
-            .toString())).setHost("localhost").setPort(80);
+        options.setHost("localhost").setPort(80);
       }
       if (token != null) {
         options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);

@@ -2,9 +2,9 @@ package io.sluice.backend;
 
 import io.netty.util.concurrent.FastThreadLocal;
 import io.sluice.buffer.BodyBuffer;
-import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.Protocol;
+import io.sluice.net.Sockets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +56,7 @@ public final class Backend {
     this.client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
         .setTcpNoDelay(true));
-    this.address = toSocketAddress(config.address());
+    this.address = Sockets.connectAddress(config.address());
   }
 
   /** Position in configuration order; the dispatcher's backend index. */
@@ -154,14 +154,6 @@ public final class Backend {
   /** Forgets a connection the backend closed while it was idle. */
   void removeIdle(BackendConnection c) {
     idle.get().remove(c);
-  }
-
-  private static SocketAddress toSocketAddress(Address a) {
-    if (a instanceof Address.Unix u) {
-      return SocketAddress.domainSocketAddress(u.path().toAbsolutePath().toString());
-    }
-    Address.Tcp t = (Address.Tcp) a;
-    return SocketAddress.inetSocketAddress(t.port(), t.host().isEmpty() ? "127.0.0.1" : t.host());
   }
 
   @Override
