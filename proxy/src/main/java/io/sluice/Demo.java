@@ -6,6 +6,7 @@ import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
 import io.sluice.demo.DemoBackend;
 import io.sluice.net.Sockets;
+import io.sluice.runtime.StartupException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ final class Demo {
       err.println("sluice demo: " + e.getMessage());
       close(backend, dir);
       return 2;
-    } catch (Sluice.StartupException e) {
+    } catch (StartupException e) {
       String hint = !e.getMessage().contains("in use") ? ""
           : e.getMessage().contains("admin API") ? " (choose another with --admin HOST:PORT, or --admin off)"
           : " (choose another with --listen :PORT)";
@@ -83,7 +84,7 @@ final class Demo {
     out.println();
     out.println("Ctrl-C stops the demo.");
     out.flush();
-    Main.stopOnSignal(sluice, () -> close(backend, dir));
+    sluice.stopOnSignal(() -> close(backend, dir));
     return -1;
   }
 

@@ -6,8 +6,8 @@ import io.sluice.config.Invocation;
 import io.sluice.config.SluiceConfig;
 import io.sluice.log.LogFormat;
 import io.sluice.log.ShutdownSafeLogManager;
+import io.sluice.runtime.StartupException;
 import java.io.PrintStream;
-import java.lang.System.Logger.Level;
 import java.util.Arrays;
 
 /**
@@ -60,31 +60,12 @@ public final class Main {
     Sluice sluice;
     try {
       sluice = Sluice.start(config);
-    } catch (Sluice.StartupException e) {
+    } catch (StartupException e) {
       err.println("sluice: " + e.getMessage());
       System.exit(e.usage() ? 2 : 1);
       return;
     }
-    stopOnSignal(sluice, () -> { });
-  }
-
-  /**
-   * SIGTERM and SIGINT run the JVM's shutdown hooks: this one drains, then halts with status 0 (the JVM would
-   * otherwise exit with 128 + the signal number). {@code afterStop} runs once the drain is over.
-   */
-  static void stopOnSignal(Sluice sluice, Runnable afterStop) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      // Fetched here, not in a static field: logging must not start before main() picks its LogManager.
-      System.Logger log = System.getLogger(Main.class.getName());
-      log.log(Level.INFO, "stopping: no new connections; draining queued and in-flight requests for up to "
-          + io.sluice.config.Durations.format(sluice.config().drainTimeout()));
-      sluice.stop(sluice.config().drainTimeout());
-      afterStop.run();
-      log.log(Level.INFO, "stopped: " + sluice.stats().received() + " requests received");
-      ShutdownSafeLogManager.resetFinally();
-      System.out.flush();
-      Runtime.getRuntime().halt(0);
-    }, "sluice-shutdown"));
+    sluice.stopOnSignal(() -> { });
   }
 
   static String version() {

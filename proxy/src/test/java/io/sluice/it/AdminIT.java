@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sluice.Sluice;
+import io.sluice.runtime.StartupException;
 import io.sluice.admin.LimitsCommand;
 import io.sluice.config.Address;
 import io.sluice.config.CommandLine;
@@ -234,12 +235,12 @@ class AdminIT {
     Files.writeString(file, "{\"queue\": {\"max\": 50,");
     Invocation.Run run = (Invocation.Run) CommandLine.parse(new String[] {"--backend", "app=" + gunicorn.address(),
         "--listen", "127.0.0.1:0", "--admin", "off", "--state-file", file.toString()}, Map.of());
-    Sluice.StartupException e = assertThrows(Sluice.StartupException.class, () -> Sluice.start(run.config()));
+    StartupException e = assertThrows(StartupException.class, () -> Sluice.start(run.config()));
     assertTrue(e.usage(), "exit status 2");
     assertTrue(e.getMessage().startsWith("admin.stateFile " + file + ": not valid JSON: "), e.getMessage());
 
     Files.writeString(file, "{\"backends\":{\"gone\":{\"limit\":2}}}");
-    e = assertThrows(Sluice.StartupException.class, () -> Sluice.start(run.config()));
+    e = assertThrows(StartupException.class, () -> Sluice.start(run.config()));
     assertEquals("admin.stateFile " + file + ": backends.gone: no such backend in the configuration (known: app); "
         + "fix it or remove it to start from the configuration's limits", e.getMessage());
 

@@ -1,4 +1,4 @@
-package io.sluice;
+package io.sluice.runtime;
 
 import io.sluice.queue.Dispatcher;
 import io.vertx.core.Vertx;
