@@ -28,11 +28,9 @@ final class Demo {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    for (String a : args) {
-      if (a.equals("--backend") || a.startsWith("--backend=")) {
-        err.println("sluice demo: --backend is not accepted (the demo brings its own backend)");
-        return 2;
-      }
+    if (CommandLine.givesBackend(args)) {
+      err.println("sluice demo: --backend is not accepted (the demo brings its own backend)");
+      return 2;
     }
     Path dir;
     DemoBackend backend;

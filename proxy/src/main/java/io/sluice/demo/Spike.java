@@ -1,5 +1,6 @@
 package io.sluice.demo;
 
+import io.sluice.cli.UsageException;
 import io.sluice.config.Address;
 import io.sluice.demo.OneShot.Outcome;
 import io.sluice.demo.SpikeResult.Failure;
@@ -216,7 +217,7 @@ public final class Spike {
     SpikeArgs parsed;
     try {
       parsed = SpikeArgs.parse(args);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | UsageException e) {
       out.println("sluice spike: " + e.getMessage());
       return EXIT_USAGE;
     }

@@ -1,7 +1,10 @@
 package io.sluice.demo;
 
+import io.sluice.cli.Args;
+import io.sluice.cli.Option;
 import io.sluice.config.Durations;
 import java.time.Duration;
+import java.util.List;
 
 /** The command line of {@code sluice spike}. Every error message is one line naming the argument and what is accepted. */
 record SpikeArgs(Spike.Target target, Spike.Options options, boolean json, boolean help) {
@@ -16,77 +19,44 @@ record SpikeArgs(Spike.Target target, Spike.Options options, boolean json, boole
       exit status: 0 every request got a 2xx response, 1 some did not, 2 wrong arguments
       """;
 
-  private static final String OPTIONS = "-c/--connections N, --path PATH, --timeout DURATION, --json, --help";
+  private static final Option CONNECTIONS = Option.value("--connections", "N", "an integer >= 1").alias("-c");
+  private static final Option PATH = Option.value("--path", "PATH", "a path starting with /");
+  private static final Option TIMEOUT = Option.value("--timeout", "DURATION", Durations.FORMS);
+  private static final Option JSON = Option.flag("--json");
+  private static final String HINT =
+      "(expected: -c/--connections N, --path PATH, --timeout DURATION, --json, --help)";
 
-  static SpikeArgs parse(String[] args) {
-    String targetText = null;
+  static SpikeArgs parse(String[] argv) {
+    Args args = Args.parse(argv, List.of(CONNECTIONS, PATH, TIMEOUT, JSON), HINT);
+    if (args.help()) {
+      return new SpikeArgs(null, null, false, true);
+    }
     String path = null;
     int connections = Spike.Options.DEFAULTS.connections();
     Duration timeout = Spike.Options.DEFAULTS.timeout();
     boolean json = false;
-    boolean onlyOperands = false;
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (onlyOperands || !arg.startsWith("-") || arg.equals("-")) {
-        if (targetText != null) {
-          throw new IllegalArgumentException(
-              "one TARGET expected, got \"" + targetText + "\" and \"" + arg + "\"");
-        }
-        targetText = arg;
-        continue;
-      }
-      String name = arg;
-      String value = null;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        name = arg.substring(0, eq);
-        value = arg.substring(eq + 1);
-      }
-      switch (name) {
-        case "--" -> onlyOperands = true;
-        case "-h", "--help" -> {
-          return new SpikeArgs(null, null, false, true);
-        }
-        case "--json" -> {
-          if (value != null) {
-            throw new IllegalArgumentException("--json takes no value");
-          }
-          json = true;
-        }
-        case "-c", "--connections" -> {
-          if (value == null) {
-            value = next(args, ++i, name, "an integer >= 1");
-          }
-          connections = parseConnections(name, value);
-        }
-        case "--path" -> {
-          path = value != null ? value : next(args, ++i, name, "a path starting with /");
-          if (!path.startsWith("/")) {
-            throw new IllegalArgumentException(name + ": \"" + path + "\" (expected: a path starting with /)");
-          }
-        }
-        case "--timeout" -> {
-          if (value == null) {
-            value = next(args, ++i, name, Durations.FORMS);
-          }
-          try {
-            timeout = Durations.parse(value);
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage());
-          }
-          if (timeout.isZero()) {
-            throw new IllegalArgumentException(name + ": \"" + value + "\" (expected: more than 0)");
-          }
-        }
-        default -> throw new IllegalArgumentException("unknown option \"" + arg + "\" (expected: " + OPTIONS + ")");
+    for (Args.Given g : args.given()) {
+      if (g.is(CONNECTIONS)) {
+        connections = g.parse(SpikeArgs::connections);
+      } else if (g.is(PATH)) {
+        path = g.parse(SpikeArgs::path);
+      } else if (g.is(TIMEOUT)) {
+        timeout = g.parse(SpikeArgs::timeout);
+      } else {
+        json = true;
       }
     }
-    if (targetText == null) {
+    List<String> operands = args.operands();
+    if (operands.isEmpty()) {
       throw new IllegalArgumentException("no TARGET given (expected: " + Spike.Target.FORMS + ")");
+    }
+    if (operands.size() > 1) {
+      throw new IllegalArgumentException(
+          "one TARGET expected, got \"" + operands.get(0) + "\" and \"" + operands.get(1) + "\"");
     }
     Spike.Target target;
     try {
-      target = Spike.Target.parse(targetText);
+      target = Spike.Target.parse(operands.get(0));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("TARGET " + e.getMessage());
     }
@@ -100,14 +70,7 @@ record SpikeArgs(Spike.Target target, Spike.Options options, boolean json, boole
     return new SpikeArgs(target, new Spike.Options(connections, timeout), json, false);
   }
 
-  private static String next(String[] args, int i, String name, String expected) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(name + " needs a value (expected: " + expected + ")");
-    }
-    return args[i];
-  }
-
-  private static int parseConnections(String name, String value) {
+  private static int connections(String value) {
     try {
       int n = Integer.parseInt(value.trim());
       if (n >= 1) {
@@ -116,6 +79,21 @@ record SpikeArgs(Spike.Target target, Spike.Options options, boolean json, boole
     } catch (NumberFormatException e) {
       // reported below with what is accepted
     }
-    throw new IllegalArgumentException(name + ": \"" + value + "\" (expected: an integer >= 1)");
+    throw new IllegalArgumentException("\"" + value + "\" (expected: an integer >= 1)");
+  }
+
+  private static String path(String value) {
+    if (!value.startsWith("/")) {
+      throw new IllegalArgumentException("\"" + value + "\" (expected: a path starting with /)");
+    }
+    return value;
+  }
+
+  private static Duration timeout(String value) {
+    Duration timeout = Durations.parse(value);
+    if (timeout.isZero()) {
+      throw new IllegalArgumentException("\"" + value + "\" (expected: more than 0)");
+    }
+    return timeout;
   }
 }

@@ -185,7 +185,7 @@ class LimitsCommandTest {
       "--nope|sluice limits: unknown option --nope (run sluice limits --help)",
       "--admin off|sluice limits: --admin: \"off\" (expected: HOST:PORT or unix:/path of a running Sluice's admin API)",
       "--admin 9901|sluice limits: --admin: \"9901\" has no port (expected: HOST:PORT, :PORT or unix:/path)",
-      "--admin-token|sluice limits: --admin-token: missing value",
+      "--admin-token|sluice limits: --admin-token: missing value (expected: a non-empty token)",
   })
   void aWrongArgumentIsExitTwoWithOneLine(String args, String message) {
     List<String> list = new ArrayList<>(List.of(args.split(" ")));

@@ -31,14 +31,14 @@ class SpikeCliTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       ''                                  | no TARGET given (expected: http://HOST:PORT/path or unix:/path/to.sock)
-      --frobnicate unix:/x.sock           | unknown option "--frobnicate" (expected: -c/--connections N, --path PATH, --timeout DURATION, --json, --help)
-      -c                                  | -c needs a value (expected: an integer >= 1)
+      --frobnicate unix:/x.sock           | unknown option --frobnicate (expected: -c/--connections N, --path PATH, --timeout DURATION, --json, --help)
+      -c                                  | -c: missing value (expected: an integer >= 1)
       -c 0 unix:/x.sock                   | -c: "0" (expected: an integer >= 1)
       --connections=many unix:/x.sock     | --connections: "many" (expected: an integer >= 1)
       --timeout 30 unix:/x.sock           | --timeout: "30" (expected: a duration such as 500ms, 30s, 2m or 1h)
       --timeout 0s unix:/x.sock           | --timeout: "0s" (expected: more than 0)
       --path nope unix:/x.sock            | --path: "nope" (expected: a path starting with /)
-      --json=yes unix:/x.sock             | --json takes no value
+      --json=yes unix:/x.sock             | --json: "yes" (expected: no value)
       unix:/a.sock unix:/b.sock           | one TARGET expected, got "unix:/a.sock" and "unix:/b.sock"
       https://example.com/                | TARGET "https://example.com/": https is not supported (expected: http://HOST:PORT/path or unix:/path/to.sock)
       example.com:80                      | TARGET "example.com:80" (expected: http://HOST:PORT/path or unix:/path/to.sock)
