@@ -26,8 +26,17 @@ public final class LogFormat extends Formatter {
     this.stacks = stacks;
   }
 
+  /**
+   * Sets up logging for a command: the {@link ShutdownSafeLogManager}, then this format at the level of
+   * {@code SLUICE_LOG}. Call first thing in {@code main}, before anything logs.
+   */
+  public static void setUp() {
+    System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
+    install(System.getenv("SLUICE_LOG"));
+  }
+
   /** Routes every JUL logger (Sluice's, Vert.x's and Netty's) through this format at {@code level}. */
-  public static void install(String level) {
+  static void install(String level) {
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     Handler console = new ConsoleHandler();

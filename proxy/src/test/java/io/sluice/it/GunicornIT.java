@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.config.Address;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.sluice.server.RequestOutcome;
 import io.vertx.core.Vertx;
 import java.io.OutputStream;
@@ -51,18 +49,17 @@ class GunicornIT {
     }
   }
 
-  private static SpikeResult spike(Address target, String path, int connections) throws Exception {
-    return Spike.run(clients, new Spike.Target(target, "localhost", path),
-        new Spike.Options(connections, Duration.ofSeconds(120))).await(180, TimeUnit.SECONDS);
+  private static Burst.Result spike(Address target, String path, int connections) throws Exception {
+    return Burst.fire(clients, target, path, connections, Duration.ofSeconds(120)).await(180, TimeUnit.SECONDS);
   }
 
   @Test
   void aSpikeThatTheBackendAloneRefusesIsServedWholeThroughSluice() throws Exception {
-    SpikeResult direct = spike(new Address.Unix(gunicorn.socket()), "/?ms=5", SPIKE);
+    Burst.Result direct = spike(new Address.Unix(gunicorn.socket()), "/?ms=5", SPIKE);
     assertTrue(direct.failed() > 0, "straight at gunicorn (backlog 64) some connects must fail: " + direct);
 
     try (RunningProxy sluice = RunningProxy.start("--backend", gunicorn.address())) {
-      SpikeResult through = spike(new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=5", SPIKE);
+      Burst.Result through = spike(new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=5", SPIKE);
       assertEquals(SPIKE, through.count(200), "through Sluice every request is answered 200: " + through);
       assertEquals(0, through.failed());
       assertEquals(SPIKE, sluice.sluice().stats().count(RequestOutcome.SERVED));
@@ -182,7 +179,7 @@ class GunicornIT {
         });
         trickle.start();
         Thread.sleep(500);
-        SpikeResult ordinary = spike(new Address.Tcp("127.0.0.1", sluice.port()), "/", 100);
+        Burst.Result ordinary = spike(new Address.Tcp("127.0.0.1", sluice.port()), "/", 100);
         trickle.interrupt();
         assertEquals(100, ordinary.count(200), ordinary.toString());
         Duration median = ordinary.percentile(0.5).orElseThrow();

@@ -10,8 +10,6 @@ import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
 import io.sluice.config.Address;
 import io.sluice.config.MaxOr;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.sluice.kernel.KernelQueue;
 import io.sluice.status.Status;
 import io.vertx.core.Future;
@@ -56,15 +54,14 @@ class KernelBacklogIT {
       assertEquals(128, before[0]);
       Vertx clients = Vertx.vertx();
       try {
-        Future<SpikeResult> spike = Spike.run(clients,
-            new Spike.Target(new Address.Tcp("127.0.0.1", sluice.port()), "localhost", "/"),
-            new Spike.Options(1000, Duration.ofSeconds(60)));
+        Future<Burst.Result> spike = Burst.fire(clients, new Address.Tcp("127.0.0.1", sluice.port()), "/", 1000,
+            Duration.ofSeconds(60));
         Limits l = sluice.sluice().control().limits();
         sluice.sluice().control().apply(l.withBacklog(MaxOr.of(512)));
         long[] middle = ss(sluice.port());
         sluice.sluice().control().apply(l.withBacklog(MaxOr.MAX));
         long[] after = ss(sluice.port());
-        SpikeResult r = spike.await(90, TimeUnit.SECONDS);
+        Burst.Result r = spike.await(90, TimeUnit.SECONDS);
 
         assertEquals(512, middle[0]);
         assertEquals(somaxconn(), after[0]);
@@ -103,9 +100,8 @@ class KernelBacklogIT {
       assertEquals(100, q.max(), "the backend's queue maximum is uWSGI's --listen");
       Vertx clients = Vertx.vertx();
       try {
-        Future<SpikeResult> spike = Spike.run(clients,
-            new Spike.Target(new Address.Tcp("127.0.0.1", sluice.port()), "localhost", "/?ms=50"),
-            new Spike.Options(300, Duration.ofSeconds(60)));
+        Future<Burst.Result> spike = Burst.fire(clients, new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=50", 300,
+            Duration.ofSeconds(60));
         int deepest = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!spike.isComplete() && System.nanoTime() < deadline) {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.config.Address;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.sluice.server.RequestOutcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -470,8 +468,8 @@ class UwsgiProtocolIT {
 
   @Test
   void aSpikeFarOverUwsgisListenQueueIsServedWhole() throws Exception {
-    SpikeResult through = Spike.run(clients, new Spike.Target(new Address.Tcp("127.0.0.1", sluice.port()),
-        "localhost", "/?ms=5"), new Spike.Options(SPIKE, Duration.ofSeconds(120))).await(180, TimeUnit.SECONDS);
+    Burst.Result through = Burst.fire(clients, new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=5", SPIKE,
+        Duration.ofSeconds(120)).await(180, TimeUnit.SECONDS);
     assertEquals(SPIKE, through.count(200), "through Sluice every request is answered 200: " + through);
     assertEquals(0, through.failed(), through.toString());
   }

@@ -1,10 +1,10 @@
-package io.sluice;
+package io.sluice.demo;
 
+import io.sluice.Sluice;
 import io.sluice.config.Address;
 import io.sluice.config.CommandLine;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
-import io.sluice.demo.DemoBackend;
 import io.sluice.net.Sockets;
 import io.sluice.runtime.StartupException;
 import java.io.IOException;
@@ -22,9 +22,9 @@ import java.util.stream.Stream;
  * spike refused by the backend alone and absorbed through Sluice. Takes the proxy's options, except
  * {@code --backend}.
  */
-final class Demo {
+final class DemoCommand {
 
-  private Demo() {
+  private DemoCommand() {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
