@@ -18,7 +18,9 @@ import io.sluice.status.Status;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -30,6 +32,9 @@ import java.util.function.ToDoubleFunction;
  * <p>The request path feeds only the queue-wait histogram, through {@link #queueWait} (a held {@link Timer}: no
  * lookup, no lock). Everything else is a gauge or function counter over a {@link Status} snapshot that
  * {@link #scrape} takes once per scrape, so a scrape sees one consistent picture and costs the request path nothing.
+ *
+ * <p>Series exist from the first snapshot for every listener, backend and outcome; a backend's
+ * {@code sluice_backend_limit_changes_total{direction,reason}} series appear as its limit first moves that way.
  *
  * <p>Thread-safe. {@link #bind} is called once, when the runtime's status exists; {@link #scrape} on a worker thread.
  */
@@ -49,6 +54,8 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private Supplier<Status> source;
   private volatile Status snapshot;
+  /** The limit-change series registered so far, as {@code backend/direction/reason}; guarded by this. */
+  private final Set<String> limitChangeSeries = new HashSet<>();
 
   public PrometheusMetrics() {
     queueWait = Timer.builder(MetricNames.QUEUE_WAIT)
@@ -126,6 +133,7 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
       gauge(MetricNames.LISTENER_KERNEL_QUEUE_MAX, "The accept queue's bound as the kernel reports it (NaN: unknown)",
           null, tags, s -> max(s.listeners().get(at).kernelQueue()));
     }
+    registerLimitChanges(first);
   }
 
   /**
@@ -136,6 +144,7 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   public synchronized Scrape scrape(String accept) throws IOException {
     if (source != null) {
       snapshot = source.get();
+      registerLimitChanges(snapshot);
     }
     String format = accept != null && accept.contains("application/openmetrics-text") ? OPENMETRICS_FORMAT
         : TEXT_FORMAT;
@@ -148,6 +157,33 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   public void close() {
     gc.close();
     registry.close();
+  }
+
+  /** A series of {@code sluice_backend_limit_changes_total} appears with the first move of its kind. */
+  private void registerLimitChanges(Status s) {
+    for (int i = 0; i < s.backends().size(); i++) {
+      int at = i;
+      Status.Backend b = s.backends().get(i);
+      for (Status.LimitChange c : b.limitChanges()) {
+        if (limitChangeSeries.add(b.name() + "/" + c.direction() + "/" + c.reason())) {
+          FunctionCounter.builder(MetricNames.BACKEND_LIMIT_CHANGES, this,
+                  m -> limitChanges(m.snapshot.backends().get(at), c.direction(), c.reason()))
+              .description("Moves of the backend's limit, by direction and reason")
+              .tags(MetricNames.BACKEND_TAG, b.name(), MetricNames.DIRECTION_TAG, c.direction(),
+                  MetricNames.REASON_TAG, c.reason())
+              .register(registry);
+        }
+      }
+    }
+  }
+
+  private static double limitChanges(Status.Backend b, String direction, String reason) {
+    for (Status.LimitChange c : b.limitChanges()) {
+      if (c.direction().equals(direction) && c.reason().equals(reason)) {
+        return c.count();
+      }
+    }
+    return 0;
   }
 
   private void gauge(String name, String help, String unit, Tags tags, ToDoubleFunction<Status> read) {

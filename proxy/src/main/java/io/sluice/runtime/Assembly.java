@@ -4,20 +4,22 @@ import io.sluice.admin.AdminServer;
 import io.sluice.admin.Control;
 import io.sluice.admin.StateFile;
 import io.sluice.admin.StateFileException;
-import io.sluice.backend.Backend;
+import io.sluice.backend.BackendProtocol;
+import io.sluice.backend.SocketConnector;
+import io.sluice.backend.Upstream;
+import io.sluice.backend.Upstreams;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kernel.FdLimits;
-import io.sluice.kernel.KernelQueue;
 import io.sluice.kernel.KernelQueues;
 import io.sluice.kernel.KernelSampler;
 import io.sluice.kernel.Listeners;
-import io.sluice.limit.Limit;
 import io.sluice.metrics.PrometheusMetrics;
 import io.sluice.net.Sockets;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.FifoLine;
 import io.sluice.queue.Rejection;
 import io.sluice.server.FrontendServer;
 import io.sluice.server.Proxy;
@@ -32,7 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The parts of a running Sluice, built from a configuration in dependency order by {@link #start} and taken down in
@@ -46,8 +47,8 @@ public final class Assembly {
 
   private final Vertx vertx;
   private final SluiceConfig config;
+  private final Upstreams upstreams;
   private final Dispatcher dispatcher;
-  private final List<Backend> backends;
   private final Stats stats;
   private final FrontendServer front;
   private final List<LiveListener> listeners;
@@ -57,13 +58,13 @@ public final class Assembly {
   private final PrometheusMetrics metrics;
   private final AdminServer admin;
 
-  private Assembly(Vertx vertx, SluiceConfig config, Dispatcher dispatcher, List<Backend> backends, Stats stats,
-      FrontendServer front, List<LiveListener> listeners, KernelSampler sampler, LiveControl control,
-      PrometheusMetrics metrics, AdminServer admin) {
+  private Assembly(Vertx vertx, SluiceConfig config, Upstreams upstreams, Stats stats, FrontendServer front,
+      List<LiveListener> listeners, KernelSampler sampler, LiveControl control, PrometheusMetrics metrics,
+      AdminServer admin) {
     this.vertx = vertx;
     this.config = config;
-    this.dispatcher = dispatcher;
-    this.backends = backends;
+    this.upstreams = upstreams;
+    this.dispatcher = upstreams.dispatcher();
     this.stats = stats;
     this.front = front;
     this.listeners = listeners;
@@ -111,18 +112,20 @@ public final class Assembly {
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
     PrometheusMetrics metrics = new PrometheusMetrics();
     try {
-      List<Backend> backends = new ArrayList<>();
-      List<Limit> limits = new ArrayList<>();
+      List<Upstream> backends = new ArrayList<>();
       for (BackendConfig b : config.backends()) {
-        backends.add(new Backend(vertx, backends.size(), b));
-        limits.add(Policies.newLimit(b.limit(), d -> { }));
+        BackendProtocol protocol = BackendProtocols.of(b);
+        backends.add(new Upstream(backends.size(), b, protocol, new SocketConnector(vertx, b, protocol),
+            listener -> Policies.newLimit(b.limit(), listener)));
       }
-      Dispatcher dispatcher = new Dispatcher(limits, queueMax, config.queue().timeout().toNanos(), System::nanoTime,
+      Dispatcher dispatcher = new Dispatcher(backends.stream().map(Upstream::lane).toList(),
+          new FifoLine(queueMax, config.queue().timeout().toNanos()), System::nanoTime,
           (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
+      Upstreams upstreams = new Upstreams(backends, dispatcher, metrics, System::nanoTime);
       Stats stats = new Stats();
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
           config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
-      Proxy proxy = new Proxy(vertx, dispatcher, backends, settings, stats, metrics);
+      Proxy proxy = new Proxy(vertx, upstreams, settings, stats);
       FrontendServer front = FrontendServer.start(vertx, proxy, toOpen, loops).await(30, TimeUnit.SECONDS);
 
       List<LiveListener> listeners = new ArrayList<>();
@@ -135,25 +138,17 @@ public final class Assembly {
       for (LiveListener l : listeners) {
         sampler.watch(Sockets.kernelAddress(l.address()), l::kernelQueue);
       }
-      AtomicReferenceArray<KernelQueue> backendQueues = new AtomicReferenceArray<>(backends.size());
-      for (Backend b : backends) {
-        int i = b.index();
-        backendQueues.set(i, new KernelQueue.Unknown("not sampled yet"));
-        sampler.watch(Sockets.kernelAddress(b.config().address()), q -> {
-          backendQueues.set(i, q);
-          if (q instanceof KernelQueue.Known k) {
-            dispatcher.backendQueue(i, k.depth());
-          }
-        });
+      for (Upstream u : backends) {
+        sampler.watch(Sockets.kernelAddress(u.config().address()), q -> upstreams.sampled(u, q));
       }
       LiveControl control = new LiveControl(LiveControl.initial(config), listeners, backlogControl, queueMax,
-          dispatcher, backends, backendQueues, stats, sampler, () -> Policies.fdHeadroom(config, fds));
+          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime);
       metrics.bind(control::status);
       AdminServer admin = config.admin().address().isEmpty() ? null
           : AdminServer.start(vertx, config.admin(), control, metrics);
       sampler.start();
-      Assembly assembly = new Assembly(vertx, config, dispatcher, backends, stats, front, listeners, sampler, control,
-          metrics, admin);
+      Assembly assembly = new Assembly(vertx, config, upstreams, stats, front, listeners, sampler, control, metrics,
+          admin);
       LOG.log(Level.INFO, assembly.describe());
       return assembly;
     } catch (Exception e) {
@@ -183,8 +178,8 @@ public final class Assembly {
     if (admin != null) {
       closing.add(admin.close());
     }
-    for (Backend b : backends) {
-      closing.add(b.close());
+    for (Upstream u : upstreams.all()) {
+      closing.add(u.connector().close());
     }
     try {
       Future.join(closing).await(5, TimeUnit.SECONDS);

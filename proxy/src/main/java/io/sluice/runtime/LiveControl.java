@@ -3,14 +3,15 @@ package io.sluice.runtime;
 import io.sluice.admin.Control;
 import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
-import io.sluice.backend.Backend;
+import io.sluice.backend.Upstream;
+import io.sluice.backend.Upstreams;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.Durations;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kernel.FdLimit;
-import io.sluice.kernel.KernelQueue;
 import io.sluice.kernel.KernelSampler;
+import io.sluice.limit.Decision;
 import io.sluice.queue.Dispatcher;
 import io.sluice.server.RequestOutcome;
 import io.sluice.server.Stats;
@@ -21,8 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The runtime side of the admin API: applies new limits whole (validate everything, then change the kernel
@@ -35,28 +36,31 @@ final class LiveControl implements Control {
 
   private final List<LiveListener> listeners;
   private final Backlogs backlogs;
+  private final Upstreams upstreams;
   private final Dispatcher dispatcher;
-  private final List<Backend> backends;
-  private final AtomicReferenceArray<KernelQueue> backendQueues;
   private final Stats stats;
   private final KernelSampler sampler;
   private final IntSupplier fdHeadroom;
+  private final LongSupplier clock;
   private volatile Limits limits;
   private volatile int effectiveQueueMax;
 
+  /**
+   * @param fdHeadroom what {@code queue.max: max} resolves to now
+   * @param clock      the dispatcher's clock, which limits' decisions are timed on
+   */
   LiveControl(Limits initial, List<LiveListener> listeners, Backlogs backlogs, int effectiveQueueMax,
-      Dispatcher dispatcher, List<Backend> backends, AtomicReferenceArray<KernelQueue> backendQueues, Stats stats,
-      KernelSampler sampler, IntSupplier fdHeadroom) {
+      Upstreams upstreams, Stats stats, KernelSampler sampler, IntSupplier fdHeadroom, LongSupplier clock) {
     this.limits = initial;
     this.listeners = List.copyOf(listeners);
     this.backlogs = backlogs;
     this.effectiveQueueMax = effectiveQueueMax;
-    this.dispatcher = dispatcher;
-    this.backends = backends;
-    this.backendQueues = backendQueues;
+    this.upstreams = upstreams;
+    this.dispatcher = upstreams.dispatcher();
     this.stats = stats;
     this.sampler = sampler;
     this.fdHeadroom = fdHeadroom;
+    this.clock = clock;
   }
 
   @Override
@@ -82,13 +86,13 @@ final class LiveControl implements Control {
     dispatcher.setMaxDepth(queueMax);
     effectiveQueueMax = queueMax;
     dispatcher.setTimeoutNanos(next.queueTimeout().toNanos());
-    for (Backend b : backends) {
-      String name = b.config().name();
+    for (Upstream u : upstreams.all()) {
+      String name = u.config().name();
       LimitSetting before = current.backends().get(name);
       LimitSetting after = next.backends().getOrDefault(name, before);
       if (!after.equals(before)) {
         // An auto limit that stays auto keeps what it learned; anything else starts afresh.
-        dispatcher.setLimit(b.index(), Policies.newLimit(after, d -> { }));
+        dispatcher.setLimit(u.lane(), Policies.newLimit(after, u.limitListener()));
       }
     }
     Map<String, LimitSetting> merged = new LinkedHashMap<>(current.backends());
@@ -110,12 +114,16 @@ final class LiveControl implements Control {
       ls.add(new Status.Listener(listener.address().toString(), l.backlog().toString(), listener.backlog(),
           somaxconn, listener.kernelQueue()));
     }
+    long now = clock.getAsLong();
     List<Status.Backend> bs = new ArrayList<>();
-    for (Backend b : backends) {
-      BackendConfig c = b.config();
-      Dispatcher.LaneSnapshot lane = q.backends().get(b.index());
+    for (Upstream u : upstreams.all()) {
+      BackendConfig c = u.config();
+      Dispatcher.LaneSnapshot lane = q.backends().get(u.lane().index());
+      Decision d = lane.lastDecision();
+      Status.LimitDecision last = d == null ? null : new Status.LimitDecision(d.direction(), d.reason().label(),
+          d.from(), d.to(), Math.max(0, (now - d.atNanos()) / 1_000_000));
       bs.add(new Status.Backend(c.name(), c.address().toString(), c.protocol().id(), lane.setting(), lane.limit(),
-          lane.inflight(), lane.paused(), backendQueues.get(b.index())));
+          lane.inflight(), lane.paused(), u.kernelQueue(), last, u.limitChanges()));
     }
     Map<String, Long> byOutcome = new LinkedHashMap<>();
     for (RequestOutcome o : RequestOutcome.values()) {
@@ -131,8 +139,8 @@ final class LiveControl implements Control {
   @Override
   public Future<Boolean> ready() {
     List<Future<Boolean>> probes = new ArrayList<>();
-    for (Backend b : backends) {
-      probes.add(b.probe());
+    for (Upstream u : upstreams.all()) {
+      probes.add(u.connector().probe());
     }
     return Future.join(probes).transform(ar -> {
       for (Future<Boolean> p : probes) {

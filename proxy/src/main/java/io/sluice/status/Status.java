@@ -40,9 +40,29 @@ public record Status(List<Listener> listeners, Queue queue, List<Backend> backen
    * @param limitCurrent the limit in force now
    * @param paused       in connect backoff: it refused a connection a moment ago
    * @param kernelQueue  its listening socket's accept queue, when the kernel will say (a local backend)
+   * @param lastDecision the limit's last move, or {@code null} when it never moved
+   * @param limitChanges how often the limit moved, for each direction and reason seen so far
    */
   public record Backend(String name, String address, String protocol, String limitSetting, int limitCurrent,
-      int inflight, boolean paused, KernelQueue kernelQueue) {
+      int inflight, boolean paused, KernelQueue kernelQueue, LimitDecision lastDecision,
+      List<LimitChange> limitChanges) {
+    public Backend {
+      limitChanges = List.copyOf(limitChanges);
+    }
+  }
+
+  /**
+   * One move of a backend's limit.
+   *
+   * @param direction {@code up} or {@code down}
+   * @param reason    why, as the metric's {@code reason} label
+   * @param agoMs     how long before the snapshot
+   */
+  public record LimitDecision(String direction, String reason, int from, int to, long agoMs) {
+  }
+
+  /** How often a backend's limit moved one way for one reason. */
+  public record LimitChange(String direction, String reason, long count) {
   }
 
   /**
