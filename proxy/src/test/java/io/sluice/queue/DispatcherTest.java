@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.Outcome;
+import io.sluice.testing.FakeTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;

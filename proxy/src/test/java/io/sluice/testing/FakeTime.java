@@ -1,12 +1,13 @@
-package io.sluice.queue;
+package io.sluice.testing;
 
+import io.sluice.queue.Scheduler;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
 
 /** A clock and scheduler that move only when a test says so. */
-final class FakeTime implements LongSupplier, Scheduler {
+public final class FakeTime implements LongSupplier, Scheduler {
 
   private record Task(long at, long seq, Runnable run) {
   }
@@ -26,7 +27,7 @@ final class FakeTime implements LongSupplier, Scheduler {
   }
 
   /** Moves the clock forward, running every task that falls due on the way, in order. */
-  void advanceMillis(long millis) {
+  public void advanceMillis(long millis) {
     long target = now + millis * 1_000_000L;
     while (true) {
       Task next = tasks.stream().filter(t -> t.at <= target)
@@ -41,7 +42,7 @@ final class FakeTime implements LongSupplier, Scheduler {
     now = target;
   }
 
-  int pendingTasks() {
+  public int pendingTasks() {
     return tasks.size();
   }
 }
