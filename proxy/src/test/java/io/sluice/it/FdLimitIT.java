@@ -1,9 +1,9 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static io.sluice.it.ScriptedBackend.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sluice.config.Address;
 import io.vertx.core.Vertx;
@@ -60,17 +60,13 @@ class FdLimitIT {
   }
 
   private static void awaitListening(Process p, int port, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
+    eventually(() -> {
+      assertTrue(p.isAlive(), "sluice exited: " + Files.readString(log));
       try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
+        return null;
       } catch (IOException notYet) {
-        if (!p.isAlive()) {
-          fail("sluice exited: " + Files.readString(log));
-        }
-        Thread.sleep(50);
+        return "sluice does not listen yet: " + Files.readString(log);
       }
-    }
-    fail("sluice did not start: " + Files.readString(log));
+    });
   }
 }

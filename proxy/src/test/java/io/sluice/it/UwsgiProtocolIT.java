@@ -1,5 +1,6 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -499,11 +500,7 @@ class UwsgiProtocolIT {
   }
 
   private static void awaitLog(Path in, String text) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!uwsgiLog(in).contains(text)) {
-      assertTrue(System.nanoTime() < deadline, "uWSGI never logged \"" + text + "\":\n" + uwsgiLog(in));
-      Thread.sleep(20);
-    }
+    eventually(() -> uwsgiLog(in).contains(text) ? null : "uWSGI never logged \"" + text + "\":\n" + uwsgiLog(in));
   }
 
   /** Sends uWSGI a packet header announcing {@code size} bytes of variables, then as many zero bytes. */
