@@ -29,8 +29,13 @@ public interface BackendProtocol {
   /** Whether a head encoded for {@code other} is, byte for byte, what this protocol sends too. */
   boolean encodesLike(BackendProtocol other);
 
-  /** A decoder for the responses on one new connection, reporting to {@code listener}. */
-  ResponseDecoder newDecoder(ResponseDecoder.Listener listener);
+  /**
+   * A decoder for the responses on one new connection, reporting to {@code listener}. HTTP/1 backends and uWSGI
+   * both answer in HTTP/1.x, which is what this default reads; a protocol with a framing of its own overrides it.
+   */
+  default ResponseDecoder newDecoder(ResponseDecoder.Listener listener) {
+    return new ResponseParser(listener, ResponseParser.MAX_HEAD_BYTES);
+  }
 
   /** Whether a connection may carry another request after a complete response (HTTP/1: yes; uwsgi: never). */
   boolean reusesConnections();

@@ -40,12 +40,20 @@ public final class KernelSampler implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private volatile int somaxconn;
-  private volatile FdLimit fdLimit = new FdLimit(0, 0);
-  private volatile int openFds;
+  private volatile Readings readings;
   private long ticks;
 
   private record Watch(SocketAddress target, Consumer<KernelQueue> reader) {
+  }
+
+  /**
+   * The latest of the slower readings.
+   *
+   * @param somaxconn {@code net.core.somaxconn}
+   * @param fdLimit   RLIMIT_NOFILE
+   * @param openFds   descriptors open
+   */
+  public record Readings(int somaxconn, FdLimit fdLimit, int openFds) {
   }
 
   /**
@@ -57,7 +65,7 @@ public final class KernelSampler implements AutoCloseable {
     this.queues = queues;
     this.listeners = listeners;
     this.fds = fds;
-    this.somaxconn = somaxconn;
+    this.readings = new Readings(somaxconn, new FdLimit(0, 0), 0);
     this.onSomaxconnChange = onSomaxconnChange;
   }
 
@@ -73,16 +81,9 @@ public final class KernelSampler implements AutoCloseable {
     thread.scheduleWithFixedDelay(this::tick, QUEUE_INTERVAL_MS, QUEUE_INTERVAL_MS, TimeUnit.MILLISECONDS);
   }
 
-  public int somaxconn() {
-    return somaxconn;
-  }
-
-  public FdLimit fdLimit() {
-    return fdLimit;
-  }
-
-  public int openFds() {
-    return openFds;
+  /** What the last slow sample read; never blocks. */
+  public Readings readings() {
+    return readings;
   }
 
   @Override
@@ -121,22 +122,25 @@ public final class KernelSampler implements AutoCloseable {
   }
 
   private void sampleSlow() {
+    Readings before = readings;
+    int somaxconn = before.somaxconn();
     try {
-      int now = listeners.somaxconn();
-      int before = somaxconn;
-      somaxconn = now;
-      if (now != before) {
-        LOG.log(Level.INFO, "net.core.somaxconn changed from " + before + " to " + now);
-        onSomaxconnChange.accept(now);
-      }
+      somaxconn = listeners.somaxconn();
     } catch (IOException e) {
       LOG.log(Level.WARNING, "cannot read net.core.somaxconn: " + e.getMessage());
     }
+    FdLimit fdLimit = before.fdLimit();
+    int openFds = before.openFds();
     try {
       fdLimit = fds.current();
       openFds = fds.openCount();
     } catch (IOException e) {
       LOG.log(Level.WARNING, "cannot read file-descriptor use: " + e.getMessage());
+    }
+    readings = new Readings(somaxconn, fdLimit, openFds);
+    if (somaxconn != before.somaxconn()) {
+      LOG.log(Level.INFO, "net.core.somaxconn changed from " + before.somaxconn() + " to " + somaxconn);
+      onSomaxconnChange.accept(somaxconn);
     }
   }
 }

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -118,20 +119,18 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
           s -> s.backends().get(at).limitCurrent());
       gauge(MetricNames.BACKEND_PAUSED, "1 while the backend is in connect backoff", null, tags,
           s -> s.backends().get(at).paused() ? 1 : 0);
-      gauge(MetricNames.BACKEND_KERNEL_QUEUE_DEPTH, "Connections waiting in the backend's accept queue (NaN: unknown)",
-          null, tags, s -> depth(s.backends().get(at).kernelQueue()));
-      gauge(MetricNames.BACKEND_KERNEL_QUEUE_MAX, "The backend's listen backlog (NaN: unknown)", null, tags,
-          s -> max(s.backends().get(at).kernelQueue()));
+      kernelQueue(MetricNames.BACKEND_KERNEL_QUEUE_DEPTH, "Connections waiting in the backend's accept queue",
+          MetricNames.BACKEND_KERNEL_QUEUE_MAX, "The backend's listen backlog", tags,
+          s -> s.backends().get(at).kernelQueue());
     }
     for (int i = 0; i < first.listeners().size(); i++) {
       int at = i;
       Tags tags = Tags.of(MetricNames.LISTENER_TAG, first.listeners().get(i).address());
       gauge(MetricNames.LISTENER_BACKLOG, "The backlog passed to listen(2)", null, tags,
           s -> s.listeners().get(at).backlogEffective());
-      gauge(MetricNames.LISTENER_KERNEL_QUEUE_DEPTH, "Connections waiting to be accepted (NaN: unknown)", null, tags,
-          s -> depth(s.listeners().get(at).kernelQueue()));
-      gauge(MetricNames.LISTENER_KERNEL_QUEUE_MAX, "The accept queue's bound as the kernel reports it (NaN: unknown)",
-          null, tags, s -> max(s.listeners().get(at).kernelQueue()));
+      kernelQueue(MetricNames.LISTENER_KERNEL_QUEUE_DEPTH, "Connections waiting to be accepted",
+          MetricNames.LISTENER_KERNEL_QUEUE_MAX, "The accept queue's bound as the kernel reports it", tags,
+          s -> s.listeners().get(at).kernelQueue());
     }
     registerLimitChanges(first);
   }
@@ -191,11 +190,12 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
         .description(help).baseUnit(unit).tags(tags).strongReference(true).register(registry);
   }
 
-  private static double depth(KernelQueue q) {
-    return q instanceof KernelQueue.Known k ? k.depth() : Double.NaN;
-  }
-
-  private static double max(KernelQueue q) {
-    return q instanceof KernelQueue.Known k ? k.max() : Double.NaN;
+  /** An accept queue's depth and maximum, NaN while the kernel does not report it. */
+  private void kernelQueue(String depthName, String depthHelp, String maxName, String maxHelp, Tags tags,
+      Function<Status, KernelQueue> queue) {
+    gauge(depthName, depthHelp + " (NaN: unknown)", null, tags,
+        s -> queue.apply(s) instanceof KernelQueue.Known k ? k.depth() : Double.NaN);
+    gauge(maxName, maxHelp + " (NaN: unknown)", null, tags,
+        s -> queue.apply(s) instanceof KernelQueue.Known k ? k.max() : Double.NaN);
   }
 }

@@ -32,26 +32,14 @@ public final class FifoLine implements WaitingLine {
   public void add(Waiter w) {
     w.prev = tail;
     w.next = null;
-    if (tail == null) {
-      head = w;
-    } else {
-      tail.next = w;
-    }
-    tail = w;
-    joined(w);
+    link(w);
   }
 
   @Override
   public void putBack(Waiter w) {
     w.prev = null;
     w.next = head;
-    if (head == null) {
-      tail = w;
-    } else {
-      head.prev = w;
-    }
-    head = w;
-    joined(w);
+    link(w);
   }
 
   @Override
@@ -162,7 +150,18 @@ public final class FifoLine implements WaitingLine {
     timeoutNanos = newTimeoutNanos;
   }
 
-  private void joined(Waiter w) {
+  /** Links {@code w} between the neighbours it names, at either end. */
+  private void link(Waiter w) {
+    if (w.prev == null) {
+      head = w;
+    } else {
+      w.prev.next = w;
+    }
+    if (w.next == null) {
+      tail = w;
+    } else {
+      w.next.prev = w;
+    }
     w.waiting = true;
     int d = depth + 1;
     depth = d;

@@ -108,11 +108,11 @@ final class LiveControl implements Control {
   public Status status() {
     Limits l = limits;
     Dispatcher.Snapshot q = dispatcher.snapshot();
-    int somaxconn = sampler.somaxconn();
+    KernelSampler.Readings kernel = sampler.readings();
     List<Status.Listener> ls = new ArrayList<>();
     for (LiveListener listener : listeners) {
       ls.add(new Status.Listener(listener.address().toString(), l.backlog().toString(), listener.backlog(),
-          somaxconn, listener.kernelQueue()));
+          kernel.somaxconn(), listener.kernelQueue()));
     }
     long now = clock.getAsLong();
     List<Status.Backend> bs = new ArrayList<>();
@@ -129,11 +129,11 @@ final class LiveControl implements Control {
     for (RequestOutcome o : RequestOutcome.values()) {
       byOutcome.put(o.label(), stats.count(o));
     }
-    FdLimit fd = sampler.fdLimit();
+    FdLimit fd = kernel.fdLimit();
     return new Status(ls,
         new Status.Queue(q.depth(), q.peak(), l.queueMax().toString(), q.maxDepth(), q.timeoutNanos() / 1_000_000,
             q.oldestWaitNanos() / 1_000_000, q.drainPerSecond()),
-        bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), sampler.openFds()));
+        bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), kernel.openFds()));
   }
 
   @Override

@@ -3,8 +3,6 @@ package io.sluice.backend.uwsgi;
 import io.sluice.backend.BackendProtocol;
 import io.sluice.backend.RequestHead;
 import io.sluice.backend.RequestRefusedException;
-import io.sluice.backend.ResponseDecoder;
-import io.sluice.backend.ResponseParser;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -40,11 +38,6 @@ public final class UwsgiProtocol implements BackendProtocol {
   @Override
   public boolean encodesLike(BackendProtocol other) {
     return other instanceof UwsgiProtocol u && u.bufferSize == bufferSize && u.maxVars == maxVars;
-  }
-
-  @Override
-  public ResponseDecoder newDecoder(ResponseDecoder.Listener listener) {
-    return new ResponseParser(listener, ResponseParser.MAX_HEAD_BYTES);
   }
 
   /** uWSGI answers HTTP/1.1 without {@code Connection: close} and then closes: one request per connection. */
