@@ -343,18 +343,8 @@ public final class Dispatcher {
     deliverGrants(granted);
   }
 
-  /**
-   * Seconds a refused client should wait: the time the queue needs to drain at its rate over the last second,
-   * between 1 s and the queue timeout (at most an hour); the queue timeout, capped at 60 s, when nothing drains.
-   */
   private int retryAfterSeconds(long now) {
-    double rate = drainRate.perSecond(now);
-    long timeoutSeconds = Math.max(1, (line.timeoutNanos() + 999_999_999L) / 1_000_000_000L);
-    if (rate < 1) {
-      return (int) Math.min(timeoutSeconds, 60);
-    }
-    long seconds = (long) Math.ceil((line.depth() + 1) / rate);
-    return (int) Math.max(1, Math.min(seconds, Math.min(timeoutSeconds, 3600)));
+    return drainRate.retryAfterSeconds(now, line.depth(), line.timeoutNanos());
   }
 
   // ---- verdicts, outside the lock

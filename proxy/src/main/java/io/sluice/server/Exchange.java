@@ -11,14 +11,12 @@ import io.sluice.buffer.BodyBuffer;
 import io.sluice.buffer.Spool;
 import io.sluice.queue.Rejection;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
 
 /**
@@ -165,38 +163,12 @@ final class Exchange implements ClientSide {
         RequestOutcome.TOO_LARGE, -1, true);
   }
 
-  /** Builds what the backend will see and hands it to the backend side. */
+  /** Hands the request to the backend side. */
   private void forward(long contentLength) {
-    SocketAddress remote = request.remoteAddress();
-    SocketAddress local = request.localAddress();
-    String clientIp = remote == null || remote.isDomainSocket() ? "" : remote.hostAddress();
-    String localIp = local == null || local.isDomainSocket() ? "" : local.hostAddress();
-    String scheme = request.isSSL() ? "https" : "http";
-    MultiMap headers = ForwardedHeaders.forBackend(request.headers(), clientIp, scheme, Proxy.listenHost(local));
-    RequestHead head = new RequestHead(request.method().name(), originForm(request.uri()), scheme, headers,
-        contentLength, new RequestHead.Peer(clientIp, clientIp.isEmpty() ? 0 : remote.port(), localIp,
-            localIp.isEmpty() ? 0 : local.port()),
-        request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", receivedAtMillis);
+    RequestHead head = RequestHeads.of(request, contentLength, receivedAtMillis);
     state = FORWARDING;
     call = new BackendCall(proxy.upstreams(), head, body, this, loop);
     call.start();
-  }
-
-  /** An absolute-form target ({@code GET http://host/path}) becomes its path and query. */
-  private static String originForm(String uri) {
-    if (uri.startsWith("/") || uri.equals("*")) {
-      return uri;
-    }
-    int scheme = uri.indexOf("://");
-    if (scheme < 0) {
-      return uri;
-    }
-    int path = uri.indexOf('/', scheme + 3);
-    int query = uri.indexOf('?', scheme + 3);
-    if (path < 0 || (query >= 0 && query < path)) {
-      return query < 0 ? "/" : "/" + uri.substring(query);
-    }
-    return uri.substring(path);
   }
 
   // ---- what the backend side says, on this event loop

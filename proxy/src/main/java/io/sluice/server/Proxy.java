@@ -7,7 +7,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -90,14 +89,5 @@ public final class Proxy implements Handler<HttpServerRequest> {
   /** This event loop's client connections. */
   ClientConnections connections() {
     return connections.get();
-  }
-
-  /** The listener's address as a {@code Host} value, for requests that came without one. */
-  static String listenHost(SocketAddress local) {
-    if (local == null || local.isDomainSocket()) {
-      return "localhost";
-    }
-    String host = local.hostAddress();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.port();
   }
 }
