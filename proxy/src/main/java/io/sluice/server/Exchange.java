@@ -90,7 +90,7 @@ final class Exchange implements ClientSide {
       if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
         response.writeContinue();
       }
-      body = new BodyBuffer(proxy.vertx(), settings.tempDir(), settings.memoryBuffer());
+      body = proxy.newBodyBuffer();
       lastBodyNanos = System.nanoTime();
       ClientConnections.readingBody(connection, this);
       request.handler(this::onBodyChunk);
@@ -193,7 +193,7 @@ final class Exchange implements ClientSide {
     state = RESPONDING;
     boolean bodiless = request.method() == HttpMethod.HEAD || h.status() == 304;
     if (ResponseHeads.copy(h, response, bodiless, request.version() == HttpVersion.HTTP_1_0)) {
-      wholeResponse = new BodyBuffer(proxy.vertx(), settings.tempDir(), settings.memoryBuffer());
+      wholeResponse = proxy.newBodyBuffer();
     }
   }
 
@@ -231,7 +231,7 @@ final class Exchange implements ClientSide {
       return;
     }
     if (spool == null) {
-      spool = new Spool(proxy.vertx(), settings.tempDir(), settings.memoryBuffer(), settings.maxSpool());
+      spool = proxy.newSpool();
       spool.pipeTo(response, this::onResponseWritten);
     }
     toSpool(data);

@@ -3,6 +3,8 @@ package io.sluice.server;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.sluice.backend.Loop;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BodyBuffer;
+import io.sluice.buffer.Spool;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -78,8 +80,14 @@ public final class Proxy implements Handler<HttpServerRequest> {
     return stats;
   }
 
-  Vertx vertx() {
-    return vertx;
+  /** A buffer for a whole body: the one place they are made, where a total budget would be kept. */
+  BodyBuffer newBodyBuffer() {
+    return new BodyBuffer(vertx, settings.tempDir(), settings.memoryBuffer());
+  }
+
+  /** A spool for a response to a slow client: the one place they are made, where a total budget would be kept. */
+  Spool newSpool() {
+    return new Spool(vertx, settings.tempDir(), settings.memoryBuffer(), settings.maxSpool());
   }
 
   Settings settings() {
