@@ -3,12 +3,12 @@ package io.sluice.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.sluice.testing.FixedKernel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,16 +22,6 @@ class KernelSamplerTest {
   private final List<Integer> somaxconnChanges = new ArrayList<>();
 
   private KernelSampler sampler(int somaxconnNow) {
-    KernelQueues queues = new KernelQueues() {
-      @Override
-      public Map<SocketAddress, KernelQueue> read(Collection<? extends SocketAddress> targets) {
-        return Map.of(APP, new KernelQueue.Known(7, 3, 100));
-      }
-
-      @Override
-      public void close() {
-      }
-    };
     Listeners listeners = new Listeners() {
       @Override
       public int somaxconn() {
@@ -53,23 +43,8 @@ class KernelSamplerTest {
         throw new UnsupportedOperationException();
       }
     };
-    FdLimits fds = new FdLimits() {
-      @Override
-      public FdLimit current() {
-        return new FdLimit(1024, 4096);
-      }
-
-      @Override
-      public boolean raiseSoftToHard() {
-        return false;
-      }
-
-      @Override
-      public int openCount() {
-        return 42;
-      }
-    };
-    return new KernelSampler(queues, listeners, fds, 4096, somaxconnChanges::add);
+    FixedKernel kernel = new FixedKernel(Map.of(APP, new KernelQueue.Known(7, 3, 100)));
+    return new KernelSampler(kernel, listeners, kernel, 4096, somaxconnChanges::add);
   }
 
   @Test

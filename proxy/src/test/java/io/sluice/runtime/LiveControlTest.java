@@ -15,10 +15,6 @@ import io.sluice.config.BackendConfig;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
 import io.sluice.config.Protocol;
-import io.sluice.kernel.FdLimit;
-import io.sluice.kernel.FdLimits;
-import io.sluice.kernel.KernelQueue;
-import io.sluice.kernel.KernelQueues;
 import io.sluice.kernel.KernelSampler;
 import io.sluice.kernel.ListenerSocket;
 import io.sluice.kernel.Listeners;
@@ -32,14 +28,13 @@ import io.sluice.queue.FifoLine;
 import io.sluice.server.Stats;
 import io.sluice.status.Status;
 import io.sluice.testing.FakeTime;
+import io.sluice.testing.FixedKernel;
 import io.sluice.testing.ScriptedConnector;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +62,8 @@ class LiveControlTest {
         listener -> new LearnedLimit(new Decision(time.getAsLong() - 1500 * 1_000_000L, 4, 8, Reason.SLOW_START)));
     Dispatcher dispatcher = new Dispatcher(List.of(app.lane()), new FifoLine(100, 60 * SECOND), time, time);
     upstreams = new Upstreams(List.of(app), dispatcher, Metrics.noop(), time);
-    KernelSampler sampler = new KernelSampler(new NoQueues(), kernel, new FixedFds(), 4096,
+    FixedKernel fixed = new FixedKernel(Map.of());
+    KernelSampler sampler = new KernelSampler(fixed, kernel, fixed, 4096,
         backlogs::somaxconnChanged);
     Map<String, LimitSetting> limits = new LinkedHashMap<>();
     limits.put("app", LimitSetting.AUTO);
@@ -208,34 +204,6 @@ class LiveControlTest {
         throw new IOException("Operation not permitted");
       }
       relistens.add(socket.fd() + " " + backlog);
-    }
-  }
-
-  private static final class NoQueues implements KernelQueues {
-    @Override
-    public Map<SocketAddress, KernelQueue> read(Collection<? extends SocketAddress> targets) {
-      return Map.of();
-    }
-
-    @Override
-    public void close() {
-    }
-  }
-
-  private static final class FixedFds implements FdLimits {
-    @Override
-    public FdLimit current() {
-      return new FdLimit(1024, 4096);
-    }
-
-    @Override
-    public boolean raiseSoftToHard() {
-      return false;
-    }
-
-    @Override
-    public int openCount() {
-      return 20;
     }
   }
 }
