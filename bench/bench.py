@@ -33,7 +33,7 @@ MEMORY_RETURN_WAIT_S = 20
 class Plan:
     """How big and how long: the full run, or --quick for a smoke test of the scripts."""
 
-    def __init__(self, quick, reps):
+    def __init__(self, quick, reps, shapes=None):
         self.quick = quick
         self.reps = reps or (1 if quick else 3)
         self.spike_sizes = [200, 1000] if quick else [1000, 5000, 15000]
@@ -56,6 +56,35 @@ class Plan:
         self.memory_held = 1000 if quick else 10000
         self.chart_size = 1000 if quick else 5000
         self.profile_seconds = 5 if quick else 20
+        # limit auto against hand-tuned limits
+        self.auto_shapes = list(shapes or AUTO_SHAPE_KEYS)
+        self.auto_spike = 1000 if quick else 3000
+        self.auto_warm_spike = 300 if quick else 1000
+        self.auto_warm_seconds = 2 if quick else 5
+        self.auto_steady_seconds = 3 if quick else 15
+        self.auto_scenarios = True
+        self.timeouts_seconds = 15  # 5 s of load, 2 s to the timeouts, 5 s after them, the 1 s window, margin
+        self.cold_seconds = 6
+        # sustained overload
+        self.overload_rate = 500
+        self.overload_seconds = 20  # the queue passes the clients' 5 s deadline after about 16 s
+        self.overload_drain_concurrency = 32
+        self.overload_drain_seconds = 5
+        # hostile clients
+        self.hostile_heads = 1000
+        self.hostile_bodies = 1000
+        self.hostile_never_read = 10 if quick else 100
+        self.hostile_big_mb = 30 if quick else 300
+        self.hostile_interval = 3
+        self.hostile_ramp = 3 if quick else 5
+        self.hostile_seconds = 5 if quick else 20
+        self.hostile_warm_seconds = 3 if quick else 20
+        self.hostile_spool_cap = (1 if quick else 4) * 2**30
+
+    def auto_limits(self, shape):
+        """The fixed limits measured beside auto: the shape's sweep, or its smallest and largest in a quick run."""
+        limits = shape["limits"]
+        return [limits[0], limits[-1]] if self.quick else list(limits)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -607,6 +636,690 @@ def profile_summary(jfr, top=15):
 
 
 # --------------------------------------------------------------------------------------------------------------
+# limit auto against hand-tuned limits
+
+
+def sweep(w):
+    return sorted({w, w + 1, w + 2, 2 * w})
+
+
+AUTO_SHAPES = [
+    # key, label, server, server parameters, work ms, fixed limits, wrk connections, health checks
+    {"key": "uwsgi-2x5", "label": "uWSGI prefork, 2 processes x 5 ms", "server": "uwsgi", "processes": 2,
+     "workMs": 5, "limits": sweep(2), "connections": 64, "health": False},
+    {"key": "uwsgi-8x20", "label": "uWSGI prefork, 8 processes x 20 ms", "server": "uwsgi", "processes": 8,
+     "workMs": 20, "limits": sweep(8), "connections": 64, "health": False},
+    {"key": "gthread-2x4x10", "label": "gunicorn gthread, 2 workers x 4 threads x 10 ms", "server": "gthread",
+     "workers": 2, "threads": 4, "workMs": 10, "limits": sweep(8), "connections": 64, "health": False},
+    {"key": "gevent-2x100x50", "label": "gunicorn gevent, 2 workers x 100 connections x 50 ms of I/O",
+     "server": "gevent", "workers": 2, "workerConnections": 100, "workMs": 50, "limits": [25, 50, 100, 200],
+     "connections": 256, "health": False},
+    {"key": "uwsgi-16x50-health", "label": "uWSGI prefork, 16 processes x 50 ms, one 1 ms health check per second",
+     "server": "uwsgi", "processes": 16, "workMs": 50, "limits": sweep(16), "connections": 64, "health": True},
+]
+AUTO_SHAPE_KEYS = [s["key"] for s in AUTO_SHAPES]
+TIMEOUTS_SHAPE = "uwsgi-16x50-health"
+COLD_SHAPE = "gevent-2x100x50"
+
+
+def auto_shape_backend(tmp, shape):
+    """The shape's backend and the protocol Sluice speaks to it: uWSGI on `--socket` (uwsgi), gunicorn on http."""
+    env = {"BENCH_WORK_MS": str(shape["workMs"])}
+    name = f"auto-{shape['key']}"
+    if shape["server"] == "uwsgi":
+        return servers.uwsgi(tmp, name, "uwsgi-unix", env=env, processes=shape["processes"]), "uwsgi"
+    if shape["server"] == "gthread":
+        return servers.gunicorn(tmp, name, "gthread", shape["workers"], threads=shape["threads"], env=env), "http"
+    return servers.gunicorn(tmp, name, "gevent", shape["workers"],
+                            worker_connections=shape["workerConnections"], env=env), "http"
+
+
+def auto_sample(st):
+    """What the limit chart keeps of one status: the backend's limit, in flight, its kernel queue; the queue depth;
+    requests served so far."""
+    b = st["backends"][0]
+    return (b["limit"]["current"], b.get("inflight", 0), (b.get("kernelQueue") or {}).get("depth"),
+            st["queue"]["depth"], st["totals"]["served"])
+
+
+class HealthChecker:
+    """One `GET /health` a second to whatever `url` is (a Sluice under test), each on a fresh connection in its own
+    thread, as a load balancer's probe; keeps (monotonic time, status, milliseconds)."""
+
+    def __init__(self):
+        self.url = None
+        self.results = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+    def _probe(self, url):
+        t = time.monotonic()
+        try:
+            with urllib.request.urlopen(url + "health", timeout=60) as r:
+                r.read()
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        except OSError:
+            status = "error"
+        self.results.append((t, status, (time.monotonic() - t) * 1e3))
+
+    def _run(self):
+        nxt = time.monotonic()
+        while not self._stop.is_set():
+            if self.url:
+                threading.Thread(target=self._probe, args=(self.url,), daemon=True).start()
+            nxt += 1.0
+            self._stop.wait(max(0.0, nxt - time.monotonic()))
+
+    def between(self, a, b):
+        rs = [r for r in self.results if a <= r[0] <= b]
+        return {"checks": len(rs), "ok": sum(1 for r in rs if r[1] == 200),
+                "p50": median([r[2] for r in rs if r[1] == 200])}
+
+
+def auto_wrk(plan, url, connections, seconds):
+    """wrk with a 30 s request timeout: its default (2 s) would leave the slowest requests out of the percentiles."""
+    argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "--latency", url]
+    rc, out, err = lib.run(argv, timeout=seconds + 60)
+    if rc != 0:
+        raise RuntimeError(f"wrk exited {rc}: {err}")
+    return lib.parse_wrk(out), out
+
+
+def section_auto(plan, tmp, data, commands):
+    shapes = [s for s in AUTO_SHAPES if s["key"] in plan.auto_shapes]
+    out = data.setdefault("auto", {})
+    for shape in shapes:
+        log(f"auto: {shape['label']}")
+        backend, protocol = auto_shape_backend(tmp, shape)
+        instances = {}
+        health = HealthChecker().start() if shape["health"] else None
+        try:
+            limits = plan.auto_limits(shape)
+            variants = ["auto"] + [str(n) for n in limits]
+            for v in variants:
+                instances[v] = servers.sluice(tmp, f"auto-{shape['key']}-{v}", backend.address, protocol=protocol,
+                                              limit=v, queue_timeout=f"{plan.spike_timeout_s}s")
+            commands[f"auto: {shape['key']} backend"] = backend.proc.command()
+            commands[f"auto: {shape['key']} Sluice"] = instances["auto"].proc.command() + (
+                "   # and --limit " + ", ".join(str(n) for n in limits))
+            conns = shape["connections"]
+            commands["auto client"] = (spike_command(plan.auto_spike, plan.spike_timeout_s) + "; wrk -t 1 -c 64|256 "
+                                       f"-d {plan.auto_steady_seconds}s --timeout 30s --latency URL")
+            rec = out[shape["key"]] = {"label": shape["label"], "protocol": protocol, "limits": limits,
+                                       "connections": conns, "workMs": shape["workMs"], "health": shape["health"],
+                                       "runs": {}, "samples": {}}
+            log(f"auto {shape['key']}: warm-up (not measured)")
+            for v in variants:
+                s = instances[v]
+                if health:
+                    health.url = s.url
+                spike(s.url, plan.auto_warm_spike, plan.spike_timeout_s)
+                lib.wait_sluice_idle(s.admin_port)
+                r, _ = auto_wrk(plan, s.url, conns, plan.auto_warm_seconds)
+                log(f"  warm-up {v}: {fmt(r['rps'])} req/s")
+            for rep in range(plan.reps):
+                order = variants[rep % len(variants):] + variants[:rep % len(variants)]
+                if rep % 2 == 1:
+                    order.reverse()
+                for v in order:
+                    s = instances[v]
+                    if health:
+                        health.url = s.url
+                    lib.wait_sluice_idle(s.admin_port)
+                    time.sleep(0.5)
+                    poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
+                    t_spike = time.monotonic()
+                    r = spike(s.url, plan.auto_spike, plan.spike_timeout_s)
+                    t_spike_end = time.monotonic()
+                    time.sleep(0.5)
+                    samples = poller.stop()
+                    sp = summarize_spike(r)
+                    lib.wait_sluice_idle(s.admin_port)
+                    time.sleep(0.5)
+                    t_wrk = time.monotonic()
+                    w, raw = auto_wrk(plan, s.url, conns, plan.auto_steady_seconds)
+                    t_wrk_end = time.monotonic()
+                    st = lib.admin_status(s.admin_port) or {}
+                    limit_now = ((st.get("backends") or [{}])[0].get("limit") or {}).get("current")
+                    run = {"rep": rep, "loadavg": lib.loadavg(), "spike": sp, "rps": w["rps"], "p50": w["p50"],
+                           "p99": w["p99"], "errors": w["errors"], "non2xx": w["non2xx"], "wrkRaw": raw,
+                           "limitAfterSteady": limit_now,
+                           "limitPeakSpike": max((x[1][0] for x in samples), default=None)}
+                    if health:
+                        run["healthSpike"] = health.between(t_spike, t_spike_end)
+                        run["healthSteady"] = health.between(t_wrk, t_wrk_end)
+                    rec["runs"].setdefault(v, []).append(run)
+                    if v == "auto":
+                        t0 = samples[0][0] if samples else t_spike
+                        rec["samples"].setdefault("auto", []).append(
+                            [[round(t - t0, 3), *x] for t, x in samples])
+                    log(f"auto {shape['key']} rep {rep + 1} limit {v}: spike {sp['okPct']:.1f}% 200 "
+                        f"{fmt(sp['drain'])}/s; steady {fmt(w['rps'])} req/s p99 {fmt_ms(w['p99'])} "
+                        f"errors {w['errors']} non2xx {w['non2xx']}; limit after {limit_now}"
+                        + (f"; health {run['healthSteady']}" if health else ""))
+            if shape["key"] == TIMEOUTS_SHAPE and plan.auto_scenarios:
+                if health:
+                    health.url = None
+                auto_timeouts(plan, tmp, data, commands, backend, protocol, shape, health)
+            if shape["key"] == COLD_SHAPE and plan.auto_scenarios:
+                auto_cold_start(plan, tmp, data, commands, backend, protocol, shape)
+        finally:
+            if health:
+                health.stop()
+            for s in instances.values():
+                s.stop()
+            backend.stop()
+
+
+def auto_timeouts(plan, tmp, data, commands, backend, protocol, shape, health):
+    """Steady load; at t=5 s three requests that outlast the backend timeout (2 s; the app sleeps 3 s); the
+    throughput before them and 5 s after them, from `totals.served` polled every 100 ms. Twice per repetition, in
+    alternating order: alone, and with the shape's health check (one `GET /health` a second) running throughout."""
+    runs = data.setdefault("autoTimeouts", [])
+    variants = [False, True] if health else [False]
+    for rep in range(plan.reps):
+        for with_health in (variants if rep % 2 == 0 else variants[::-1]):
+            run = auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health if with_health else None,
+                                    rep)
+            run["health"] = with_health
+            runs.append(run)
+
+
+def auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health, rep):
+    """One timeouts run on a fresh Sluice; `health` (a HealthChecker) pointed at it while it runs, or None."""
+    s = servers.sluice_config(tmp, f"auto-timeouts-{rep}{'-health' if health else ''}", {
+        "queue": {"timeout": f"{plan.spike_timeout_s}s"},
+        "backends": [{"name": "app", "address": f"unix:{backend.address}", "protocol": protocol,
+                      "limit": "auto", "timeout": "2s"}]})
+    if health:
+        health.url = s.url
+    try:
+        if rep == 0:
+            commands["auto: timeouts Sluice"] = s.proc.command() + "   # " + open(s.config_file).read().replace(
+                "\n", " ").replace("  ", " ")
+            commands["auto: timeouts client"] = (f"wrk -t 1 -c {shape['connections']} -d "
+                                                 f"{plan.timeouts_seconds}s URL; at 5 s: 3 x GET /slow at once")
+        auto_wrk(plan, s.url, shape["connections"], plan.auto_warm_seconds * 2)
+        lib.wait_sluice_idle(s.admin_port)
+        poller = lib.StatusPoller(s.admin_port, 0.1, auto_sample).start()
+        time.sleep(0.3)
+        wrk_out = {}
+        t_start = time.monotonic()
+        th = threading.Thread(target=lambda: wrk_out.update(
+            zip(("r", "raw"), auto_wrk(plan, s.url, shape["connections"], plan.timeouts_seconds))))
+        th.start()
+        time.sleep(max(0.0, t_start + 5.0 - time.monotonic()))
+        slow = []
+
+        def fire():
+            t = time.monotonic()
+            try:
+                with urllib.request.urlopen(s.url + "slow", timeout=30) as r:
+                    r.read()
+                    code = r.status
+            except urllib.error.HTTPError as e:
+                code = e.code
+            except OSError as e:
+                code = f"error: {e}"
+            slow.append((t - t_start, time.monotonic() - t_start, code))
+
+        fired = [threading.Thread(target=fire) for _ in range(3)]
+        for f in fired:
+            f.start()
+        for f in fired:
+            f.join()
+        th.join()
+        time.sleep(0.3)
+        samples = poller.stop()
+        served = [(t - t_start, x[4]) for t, x in samples]
+        t_to = max(x[1] for x in slow)
+        before = lib.rate_between(served, 4.0, 5.0)
+        after = lib.rate_between(served, t_to + 5.0, t_to + 6.0)
+        series = [lib.rate_between(served, float(i), float(i + 1)) for i in range(int(plan.timeouts_seconds))]
+        r = wrk_out.get("r") or {}
+        run = {"rep": rep, "slow": slow, "timeoutsAt": t_to, "before": before, "after": after,
+               "ratio": after / before if before and after is not None else None,
+               "series": series, "rps": r.get("rps"), "non2xx": r.get("non2xx"),
+               "samples": [[round(t - t_start, 3), *x] for t, x in samples]}
+        if health:
+            run["healthChecks"] = health.between(t_start, t_start + plan.timeouts_seconds)
+        log(f"auto timeouts rep {rep + 1}{' with health checks' if health else ''}: slow requests "
+            f"{[x[2] for x in slow]} (last at {t_to:.2f} s); {fmt(before)} req/s before, {fmt(after)} req/s "
+            f"5 s after: {fmt(run['ratio'], 3)}x")
+        return run
+    finally:
+        if health:
+            health.url = None
+        s.stop()
+
+
+def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
+    """A fresh Sluice (limit auto) loaded at once: throughput per 250 ms over the first 5 s (totals.served every
+    50 ms)."""
+    runs = data.setdefault("autoColdStart", [])
+    for rep in range(plan.reps):
+        s = servers.sluice(tmp, f"auto-cold-{rep}", backend.address, protocol=protocol, limit="auto",
+                           queue_timeout=f"{plan.spike_timeout_s}s")
+        try:
+            poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
+            # The first sample (0 served) must come before the load, so that every window can be interpolated.
+            wait_until = time.monotonic() + 5
+            while not poller.samples and time.monotonic() < wait_until:
+                time.sleep(0.01)
+            t_start = time.monotonic()
+            r, _ = auto_wrk(plan, s.url, shape["connections"], plan.cold_seconds)
+            samples = poller.stop()
+            served = [(t - t_start, x[4]) for t, x in samples]
+            windows = [lib.rate_between(served, i * 0.25, (i + 1) * 0.25) for i in range(20)]
+            runs.append({"rep": rep, "windows": windows, "rps": r["rps"], "p99": r["p99"],
+                         "samples": [[round(t - t_start, 3), *x] for t, x in samples]})
+            if rep == 0:
+                commands["auto: cold start"] = (s.proc.command() + f"; at once: wrk -t 1 -c {shape['connections']} "
+                                                f"-d {plan.cold_seconds}s URL")
+            log(f"auto cold start rep {rep + 1}: per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
+        finally:
+            s.stop()
+        lib.wait_quiet([backend.address])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Sustained overload: an open-loop client against a backend that cannot keep up
+
+
+OVERLOAD_CASES = [
+    # key, label, client deadline (s)
+    ("sluice-default", "Sluice, defaults (queue timeout 60 s)", 5.0),
+    ("sluice-qt5", "Sluice, --queue-timeout 5s", 6.0),
+    ("haproxy-mc3", "HAProxy, server maxconn 3, timeout queue 5s", 6.0),
+    ("sluice-adaptive", "Sluice, queue.discipline adaptive, target 200ms, timeout 5s", 6.0),
+]
+OVERLOAD_TARGET = "200ms"
+
+
+def openloop(plan, tmp, url, rate, duration, deadline, name):
+    out = os.path.join(tmp, f"{name}.json")
+    argv = [sys.executable, os.path.join(servers.BENCH, "clients.py"), "openloop", url, "--rate", str(rate),
+            "--duration", str(duration), "--deadline", str(deadline), "--out", out]
+    rc, stdout, err = lib.run(argv, timeout=duration + deadline + 120)
+    if rc != 0:
+        raise RuntimeError(f"openloop exited {rc}: {err[-2000:]}")
+    with open(out) as f:
+        doc = json.load(f)
+    os.unlink(out)
+    return doc, json.loads(stdout.strip().splitlines()[-1])
+
+
+def backend_rate(socket_path, concurrency, seconds):
+    """200 responses per second of a backend loaded straight on its Unix socket by `concurrency` closed-loop clients
+    (fewer than its listen backlog, so none is refused): its own saturated rate, no proxy in between."""
+    argv = [sys.executable, os.path.join(servers.BENCH, "clients.py"), "closed", f"unix:{socket_path}",
+            "--concurrency", str(concurrency), "--duration", str(seconds)]
+    rc, stdout, err = lib.run(argv, timeout=seconds + 60)
+    if rc != 0:
+        raise RuntimeError(f"clients.py closed exited {rc}: {err[-2000:]}")
+    r = json.loads(stdout.strip().splitlines()[-1])
+    return {"drain": r["rate"], "statuses": r["statuses"], "requests": r["requests"]}
+
+
+def summarize_openloop(doc, gen):
+    """Per-run figures from the open-loop records [scheduled, started, ended, status] (seconds)."""
+    recs = doc["records"]
+    n = len(recs)
+    waits = {}
+    for sched, start, end, status in recs:
+        waits.setdefault(str(status), []).append(end - start)
+    served = waits.get("200", [])
+    refused = waits.get("503", [])
+    # Goodput: 200 responses completed while arrivals go on, after the first second (so that neither the start nor a
+    # straggler after the end weighs on it).
+    window = (1.0, doc["duration"])
+    good = sum(1 for r in recs if r[3] == 200 and window[0] <= r[2] < window[1])
+    cdf = {k: [round(x, 4) for x in lib.percentiles(v)] for k, v in waits.items() if k in ("200", "503")}
+    return {
+        "requests": n, "statuses": {k: len(v) for k, v in sorted(waits.items())},
+        "servedPct": 100.0 * len(served) / n if n else None,
+        "servedP50": median(served), "servedP90": lib.percentiles(served, [90])[0] if served else None,
+        "refused": len(refused), "refusedP50": median(refused),
+        "refusedP90": lib.percentiles(refused, [90])[0] if refused else None,
+        "timeouts": len(waits.get("timeout", [])), "errors": len(waits.get("error", [])),
+        "goodput": good / (window[1] - window[0]), "goodputWindowS": list(window),
+        "achievedRate": gen.get("achievedRate"), "lagP99Ms": gen.get("lagP99Ms"), "lagMaxMs": gen.get("lagMaxMs"),
+        "cdf": cdf,
+    }
+
+
+def section_overload(plan, tmp, data, commands):
+    b = servers.uwsgi(tmp, "overload-uwsgi", "http-unix")
+    started = []
+    out = data.setdefault("overload", {"runs": {}, "drain": [], "cases": {}})
+    try:
+        probe = {"queue.discipline": "adaptive", "queue.target": OVERLOAD_TARGET}
+        adaptive = servers.sluice_accepts(tmp, probe)
+        out["adaptiveAvailable"] = adaptive
+        targets = {}
+        for key, label, deadline in OVERLOAD_CASES:
+            out["cases"][key] = {"label": label, "deadline": deadline}
+            if key == "sluice-default":
+                s = servers.sluice(tmp, "overload-sluice-default", b.address, protocol="http", limit="auto",
+                                   queue_timeout=None)
+            elif key == "sluice-qt5":
+                s = servers.sluice(tmp, "overload-sluice-qt5", b.address, protocol="http", limit="auto",
+                                   queue_timeout="5s")
+            elif key == "haproxy-mc3":
+                s = servers.haproxy(tmp, "overload-haproxy", "haproxy-overload.cfg", {
+                    "BACKEND": b.address, "QUEUE_S": 5, "TIMEOUT_S": 60,
+                    "MAXCONN": int(plan.overload_rate * 10) + 1000, "SERVER_MAXCONN": "maxconn 3"})
+            else:
+                if not adaptive:
+                    why = (servers.sluice_refusal(probe) or "").replace(tmp + "/", "")
+                    out["cases"][key]["unavailable"] = ("this build of Sluice does not accept queue.discipline / "
+                                                        f"queue.target (`{why}`)")
+                    log(f"overload: {label}: not available in this build")
+                    continue
+                s = servers.sluice_config(tmp, "overload-sluice-adaptive", {
+                    "queue": {"timeout": "5s", "discipline": "adaptive", "target": OVERLOAD_TARGET},
+                    "backends": [{"name": "app", "address": f"unix:{b.address}", "protocol": "http",
+                                  "limit": "auto"}]})
+            started.append(s)
+            targets[key] = s
+            cmd = s.proc.command()
+            if getattr(s, "config_file", None):
+                cmd += "   # " + open(s.config_file).read().replace("\n", " ").replace("  ", " ")
+            elif isinstance(s.config, str):
+                cmd += f"   # config: {os.path.basename(s.config)}"
+            commands[f"overload: {label}"] = cmd
+        commands["overload: backend"] = b.proc.command()
+        commands["overload: backend drain rate"] = (f"python3 bench/clients.py closed unix:{b.address} --concurrency "
+                                                    f"{plan.overload_drain_concurrency} --duration "
+                                                    f"{plan.overload_drain_seconds:g}")
+        commands["overload client"] = (f"python3 bench/clients.py openloop URL --rate {plan.overload_rate:g} "
+                                       f"--duration {plan.overload_seconds:g} --deadline 5|6 --out FILE")
+
+        def idle(key):
+            s = targets[key]
+            if hasattr(s, "admin_port"):
+                lib.wait_sluice_idle(s.admin_port, timeout=300)
+            lib.wait_quiet([b.address])
+
+        log("overload: warm-up (not measured)")
+        for key, s in targets.items():
+            spike(s.url, plan.auto_warm_spike, plan.spike_timeout_s)
+            idle(key)
+        keys = list(targets)
+        for rep in range(plan.reps):
+            d = backend_rate(b.address, plan.overload_drain_concurrency, plan.overload_drain_seconds)
+            d["rep"] = rep
+            out["drain"].append(d)
+            log(f"overload rep {rep + 1}: the backend's own saturated rate ({plan.overload_drain_concurrency} "
+                f"clients on its socket): {fmt(d['drain'])}/s {d['statuses']}")
+            lib.wait_quiet([b.address])
+            order = keys[rep % len(keys):] + keys[:rep % len(keys)]
+            if rep % 2 == 1:
+                order.reverse()
+            for key in order:
+                s = targets[key]
+                deadline = out["cases"][key]["deadline"]
+                before = lib.admin_status(s.admin_port) if hasattr(s, "admin_port") else None
+                doc, gen = openloop(plan, tmp, s.url, plan.overload_rate, plan.overload_seconds, deadline,
+                                    f"overload-{key}-{rep}")
+                res = summarize_openloop(doc, gen)
+                res.update(rep=rep, loadavg=lib.loadavg())
+                idle(key)
+                after = lib.admin_status(s.admin_port) if hasattr(s, "admin_port") else None
+                if before and after:
+                    res["sluiceTotals"] = {k: after["totals"][k] - before["totals"].get(k, 0)
+                                           for k in after["totals"]}
+                out["runs"].setdefault(key, []).append(res)
+                log(f"overload rep {rep + 1} {key}: {fmt(res['servedPct'], 1)}% served, wait p50 "
+                    f"{fmt_ms(ms(res['servedP50']))} p90 {fmt_ms(ms(res['servedP90']))}; 503 x {res['refused']} "
+                    f"p50 {fmt_ms(ms(res['refusedP50']))}; timeouts {res['timeouts']}, errors {res['errors']}; "
+                    f"goodput {fmt(res['goodput'])}/s; arrivals {fmt(res['achievedRate'])}/s "
+                    f"(lag p99 {fmt(res['lagP99Ms'], 1)} ms) {res['statuses']}")
+    finally:
+        for s in reversed(started):
+            s.stop()
+        b.stop()
+
+
+def ms(seconds):
+    return None if seconds is None else seconds * 1e3
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Hostile clients beside normal traffic
+
+
+# Settings being added to Sluice; each is passed only when this build accepts it.
+HOSTILE_SETTINGS = [("clients.sendTimeout", "10s"), ("buffers.memoryTotal", "64MiB"), ("buffers.disk", "200MiB")]
+HOSTILE_HEAP = "-Xmx256m"
+
+
+def hey_for(plan, url, seconds):
+    per_worker = plan.hey_rate / plan.hey_workers
+    argv = ["hey", "-z", f"{seconds}s", "-c", str(plan.hey_workers), "-q", f"{per_worker:g}", url]
+    rc, out, err = lib.run(argv, timeout=seconds + 120)
+    if rc != 0:
+        raise RuntimeError(f"hey exited {rc}: {err}")
+    r = lib.parse_hey(out)
+    r["raw"] = out
+    return r
+
+
+class HostileMonitor:
+    """Once a second: Sluice alive, its RSS, the bytes of its temporary files, descriptors and totals; stops the
+    hostile clients (SIGTERM) when the temporary files pass `cap` bytes, so that a build without a disk budget
+    cannot fill the disk."""
+
+    def __init__(self, server, tempdir, cap, clients):
+        self.server = server
+        self.tempdir = tempdir
+        self.cap = cap
+        self.clients = clients
+        self.samples = []
+        self.safety_stop = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.t0 = time.monotonic()
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.samples
+
+    def sample(self):
+        pid = self.server.proc.pid
+        alive = self.server.proc.alive()
+        spool, files = lib.spool_bytes(pid, self.tempdir) if alive else (0, 0)
+        rss = None
+        if alive:
+            try:
+                rss = lib.rss_kib(pid)
+            except OSError:
+                pass
+        st = lib.admin_status(self.server.admin_port, timeout=1) if alive else None
+        s = {"t": round(time.monotonic() - self.t0, 2), "alive": alive, "rssKiB": rss, "spoolBytes": spool,
+             "spoolFiles": files, "fds": lib.fd_count(pid) if alive else None,
+             "statusAnswered": st is not None,
+             "queueDepth": st["queue"]["depth"] if st else None,
+             "buffered": {k: v for k, v in (st or {}).items() if k.lower().startswith("buffer")} or None}
+        return s
+
+    def _run(self):
+        while not self._stop.is_set():
+            s = self.sample()
+            self.samples.append(s)
+            if self.safety_stop is None and s["spoolBytes"] > self.cap:
+                self.safety_stop = {"t": s["t"], "spoolBytes": s["spoolBytes"]}
+                log(f"hostile: temporary files {s['spoolBytes'] / 2**20:,.0f} MiB passed the safety cap of "
+                    f"{self.cap / 2**20:,.0f} MiB: stopping the hostile clients")
+                if self.clients.poll() is None:
+                    self.clients.send_signal(signal.SIGTERM)
+            self._stop.wait(1.0)
+
+
+def hostile_phase(plan, tmp, s, tempdir, rep):
+    clients_log = os.path.join(tmp, f"hostile-clients-{rep}.err")
+    argv = [sys.executable, os.path.join(servers.BENCH, "clients.py"), "hostile", s.url,
+            "--heads", str(plan.hostile_heads), "--bodies", str(plan.hostile_bodies),
+            "--never-read", str(plan.hostile_never_read), "--interval", str(plan.hostile_interval),
+            "--ramp", str(plan.hostile_ramp)]
+    with open(clients_log, "wb") as err:
+        clients = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(clients.stdout), daemon=True)
+    reader.start()
+    pid = s.proc.pid
+    mon = HostileMonitor(s, tempdir, plan.hostile_spool_cap, clients).start()
+    jstat = lib.Jstat(pid, 1000)
+    res = {}
+    try:
+        t_ready = time.monotonic()
+        deadline = t_ready + plan.hostile_ramp + 90
+        while not any(l.strip() == "ready" for l in lines) and time.monotonic() < deadline:
+            if clients.poll() is not None:
+                break
+            time.sleep(0.2)
+        res["readyAfterS"] = round(time.monotonic() - t_ready, 2)
+        res["clientsReady"] = any(l.strip() == "ready" for l in lines)
+        # A little longer, so that the never-readers' responses are spooling and the bodies are buffered.
+        time.sleep(2)
+        res["aliveAtStart"] = s.proc.alive()
+        hey_r = None
+        if s.proc.alive():
+            try:
+                hey_r = hey_for(plan, s.url, plan.hostile_seconds)
+            except RuntimeError as e:
+                res["heyError"] = str(e)[-500:]
+        res["normal"] = hey_r
+        res["aliveAtEnd"] = s.proc.alive()
+        if s.proc.alive():
+            try:
+                res["heapInfo"] = lib.jcmd(pid, "GC.heap_info", timeout=30)[-2000:]
+            except Exception as e:  # noqa: BLE001 - recorded, not fatal
+                res["heapInfo"] = f"jcmd failed: {e}"
+    finally:
+        if clients.poll() is None:
+            clients.send_signal(signal.SIGTERM)
+        try:
+            clients.wait(60)
+        except subprocess.TimeoutExpired:
+            clients.kill()
+        reader.join(5)
+        heap = jstat.stop()
+    # What is left 5 s after the hostile clients have gone.
+    time.sleep(5)
+    left = mon.sample()
+    samples = mon.stop()
+    summary = next((json.loads(l) for l in reversed(lines) if l.strip().startswith("{")), None)
+    res.update({
+        "clients": summary, "safetyStop": mon.safety_stop, "monitor": samples,
+        "heapUsedPeakKiB": max((h[1] for h in heap), default=None),
+        "heapCommittedPeakKiB": max((h[2] for h in heap), default=None),
+        "rssPeakKiB": max((x["rssKiB"] or 0 for x in samples), default=None),
+        "spoolPeakBytes": max((x["spoolBytes"] for x in samples), default=0),
+        "fdsPeak": max((x["fds"] or 0 for x in samples), default=None),
+        "spoolAfterBytes": left["spoolBytes"], "aliveAfter": left["alive"],
+        "statusAnsweredAlways": all(x["statusAnswered"] for x in samples if x["alive"]),
+        "diedAt": next((x["t"] for x in samples if not x["alive"]), None),
+    })
+    return res
+
+
+def section_hostile(plan, tmp, data, commands):
+    b = servers.uwsgi(tmp, "hostile-uwsgi", "uwsgi-unix", env={"BENCH_BIG_MB": str(plan.hostile_big_mb)})
+    out = data["hostile"] = {"runs": [], "heap": HOSTILE_HEAP, "bigMB": plan.hostile_big_mb,
+                             "heads": plan.hostile_heads, "bodies": plan.hostile_bodies,
+                             "neverRead": plan.hostile_never_read, "interval": plan.hostile_interval,
+                             "seconds": plan.hostile_seconds, "spoolCap": plan.hostile_spool_cap}
+    try:
+        settings, refusals = {}, {}
+        for key, value in HOSTILE_SETTINGS:
+            settings[key] = value if servers.sluice_accepts(tmp, {key: value}) else None
+            if settings[key] is None:
+                refusals[key] = (servers.sluice_refusal({key: value}) or "").replace(tmp + "/", "")
+        out["settings"] = settings
+        out["refusals"] = refusals
+        free = shutil.disk_usage(tmp).free
+        if free < 3 * plan.hostile_spool_cap:
+            raise RuntimeError(f"hostile: {free / 2**30:.1f} GiB free in {tmp}; the section needs "
+                               f"{3 * plan.hostile_spool_cap / 2**30:.1f} GiB")
+        commands["hostile: backend"] = b.proc.command()
+        for rep in range(plan.reps):
+            tempdir = os.path.join(tmp, f"hostile-spill-{rep}")
+            os.makedirs(tempdir, exist_ok=True)
+            doc = {"backends": [{"name": "app", "address": f"unix:{b.address}", "protocol": "uwsgi",
+                                 "limit": "auto"}],
+                   "buffers": {"tempDir": tempdir}}
+            for key, value in settings.items():
+                if value is not None:
+                    section, name = key.split(".")
+                    doc.setdefault(section, {})[name] = value
+            s = servers.sluice_config(tmp, f"hostile-sluice-{rep}", doc, java_opts=HOSTILE_HEAP)
+            try:
+                if rep == 0:
+                    commands["hostile: Sluice"] = (f"SLUICE_JAVA_OPTS={HOSTILE_HEAP} " + s.proc.command() + "   # "
+                                                   + open(s.config_file).read().replace("\n", " ").replace("  ", " "))
+                    commands["hostile: normal traffic"] = (
+                        f"hey -z {plan.hostile_seconds}s -c {plan.hey_workers} "
+                        f"-q {plan.hey_rate / plan.hey_workers:g} URL")
+                    commands["hostile: clients"] = (
+                        f"python3 bench/clients.py hostile URL --heads {plan.hostile_heads} --bodies "
+                        f"{plan.hostile_bodies} --never-read {plan.hostile_never_read} --interval "
+                        f"{plan.hostile_interval} --ramp {plan.hostile_ramp}")
+                auto_wrk(plan, s.url, 64, plan.hostile_warm_seconds)
+                hey_for(plan, s.url, 3)
+                run = {"rep": rep, "loadavg": lib.loadavg()}
+                phases = ["quiet", "hostile"] if rep % 2 == 0 else ["hostile", "quiet"]
+                run["order"] = phases
+                for phase in phases:
+                    if phase == "quiet":
+                        if not s.proc.alive():
+                            run["quiet"] = None
+                            continue
+                        lib.wait_sluice_idle(s.admin_port, timeout=60)
+                        run["quiet"] = hey_for(plan, s.url, plan.hostile_seconds)
+                    else:
+                        run["hostile"] = hostile_phase(plan, tmp, s, tempdir, rep)
+                run["aliveEnd"] = s.proc.alive()
+                if not run["aliveEnd"]:
+                    run["exit"] = s.proc.popen.returncode
+                    run["logTail"] = s.proc.log_tail(8)
+                    run["exitLine"] = next((l for l in reversed(run["logTail"].splitlines())
+                                            if "OutOfMemoryError" in l or "Terminating" in l),
+                                           run["logTail"].splitlines()[-1] if run["logTail"] else "")
+                q, h = run.get("quiet"), (run.get("hostile") or {}).get("normal")
+                run["ratio"] = h["p50"] / q["p50"] if q and h and q.get("p50") and h.get("p50") else None
+                out["runs"].append(run)
+                hr = run["hostile"]
+                log(f"hostile rep {rep + 1}: normal p50 quiet {fmt_ms(q and q['p50'])}, hostile "
+                    f"{fmt_ms(h and h['p50'])} ({fmt(run['ratio'], 2)}x) {h and h['statuses']}; heap peak "
+                    f"{fmt((hr['heapUsedPeakKiB'] or 0) / 1024)} MiB, temp files peak "
+                    f"{hr['spoolPeakBytes'] / 2**20:,.0f} MiB (after {hr['spoolAfterBytes'] / 2**20:,.0f}), RSS "
+                    f"peak {fmt((hr['rssPeakKiB'] or 0) / 1024)} MiB; alive {run['aliveEnd']}; clients "
+                    f"{(hr.get('clients') or {}).get('stats')}")
+            finally:
+                s.stop()
+                shutil.rmtree(tempdir, ignore_errors=True)
+            lib.wait_quiet([b.address])
+    finally:
+        b.stop()
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Report
 
 OUT = None
@@ -678,6 +1391,505 @@ def spike_rows(data, n):
     return rows
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Report of the auto, overload and hostile sections
+
+
+def auto_figures(rec):
+    """Median figures per variant of one shape, the best fixed limits and auto's ratios to them."""
+    med = {}
+    for v, runs in rec["runs"].items():
+        med[v] = {"drain": median([r["spike"]["drain"] for r in runs]),
+                  "okPct": median([r["spike"]["okPct"] for r in runs]),
+                  "spikeP99": median([r["spike"]["p99"] for r in runs]),
+                  "rps": median([r["rps"] for r in runs]), "p50": median([r["p50"] for r in runs]),
+                  "p99": median([r["p99"] for r in runs]),
+                  "errors": sum((r["errors"] or 0) + (r["non2xx"] or 0) for r in runs),
+                  "limitAfter": median([r.get("limitAfterSteady") for r in runs]),
+                  "limitPeak": median([r.get("limitPeakSpike") for r in runs])}
+    fixed = [v for v in med if v != "auto"]
+    f = {"med": med}
+    if fixed and "auto" in med:
+        bt = max(fixed, key=lambda v: med[v]["rps"] or 0)
+        bd = max(fixed, key=lambda v: med[v]["drain"] or 0)
+        a = med["auto"]
+        f.update(bestRps=bt, bestDrain=bd,
+                 rpsRatio=a["rps"] / med[bt]["rps"] if a["rps"] and med[bt]["rps"] else None,
+                 drainRatio=a["drain"] / med[bd]["drain"] if a["drain"] and med[bd]["drain"] else None,
+                 p99Ratio=a["p99"] / med[bt]["p99"] if a["p99"] and med[bt]["p99"] else None)
+        f["meets"] = (f["rpsRatio"] is not None and f["rpsRatio"] >= 0.98 and f["drainRatio"] is not None
+                      and f["drainRatio"] >= 0.98 and f["p99Ratio"] is not None and f["p99Ratio"] <= 1.2)
+    return f
+
+
+def cold_figures(data):
+    """Throughput per 250 ms from a cold start (median over repetitions) and the time to 90% of the gevent shape's
+    best fixed limit's steady throughput."""
+    runs = data.get("autoColdStart") or []
+    rec = data.get("auto", {}).get(COLD_SHAPE)
+    best = None
+    if rec:
+        f = auto_figures(rec)
+        if f.get("bestRps"):
+            best = f["med"][f["bestRps"]]["rps"]
+    windows = [median([r["windows"][i] for r in runs]) for i in range(20)] if runs else []
+    times = []
+    for r in runs:
+        t90 = None
+        if best:
+            for i, w in enumerate(r["windows"]):
+                if w is not None and w >= 0.9 * best:
+                    t90 = (i + 1) * 0.25
+                    break
+        times.append(t90)
+    reached = [t for t in times if t is not None]
+    return {"best": best, "windows": windows, "t90": times,
+            "t90Median": median(times) if len(reached) == len(times) and times else None}
+
+
+def report_auto(plan, data, L):
+    auto = data["auto"]
+    p = data.get("plan", {})
+    L.append("## 6. limit auto against hand-tuned limits")
+    L.append("")
+    L.append(f"For each backend shape, Sluice with `--limit auto` and with fixed limits, each its own instance in front "
+             f"of the same backend (uWSGI on `--socket`, spoken to over the uwsgi protocol; gunicorn over HTTP on a "
+             f"Unix socket), measured one at a time in alternating order after an unmeasured warm-up of each "
+             f"(a {p.get('auto_warm_spike', '?'):,}-connection spike and {p.get('auto_warm_seconds', '?')} s of wrk). "
+             f"Each repetition: a {p.get('auto_spike', 3000):,}-connection spike (`sluice spike`, one connection per "
+             f"request, all at once; *drain* = 200 responses / time from the first connect to the last response), "
+             f"then steady load: `wrk -t1 -cN -d{p.get('auto_steady_seconds', '?')}s --timeout 30s --latency` with N = 64, and "
+             "256 for gevent so that its 200 connections can be busy. The 16-process shape has a separate client "
+             "sending `GET /health` (1 ms) through the Sluice under test once a second, on a new connection, during "
+             "warm-ups, spikes and steady runs. *Best fixed* = the fixed limit with the highest median steady "
+             "throughput (for the drain ratio: the highest median drain rate); ratios are ratios of medians; p99 "
+             "ratio = auto's steady p99 / the best-throughput fixed limit's. Target: drain and throughput ≥ 0.98, "
+             "p99 ratio ≤ 1.2.")
+    L.append("")
+    L.append("| shape | auto drain (200/s) | best fixed drain | drain ratio | auto req/s | best fixed req/s | "
+             "throughput ratio | auto p99 | best fixed p99 | p99 ratio | target |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for key in AUTO_SHAPE_KEYS:
+        rec = auto.get(key)
+        if not rec:
+            continue
+        f = auto_figures(rec)
+        m = f["med"]
+        if "bestRps" not in f:
+            continue
+        a, bt, bd = m["auto"], m[f["bestRps"]], m[f["bestDrain"]]
+        L.append(f"| {rec['label']} | {fmt(a['drain'])} | {fmt(bd['drain'])} (limit {f['bestDrain']}) | "
+                 f"**{fmt(f['drainRatio'], 3)}** | {fmt(a['rps'])} | {fmt(bt['rps'])} (limit {f['bestRps']}) | "
+                 f"**{fmt(f['rpsRatio'], 3)}** | {fmt_ms(a['p99'])} | {fmt_ms(bt['p99'])} | "
+                 f"**{fmt(f['p99Ratio'], 2)}** | {'✅' if f['meets'] else '❌'} |")
+    L.append("")
+    for key in AUTO_SHAPE_KEYS:
+        rec = auto.get(key)
+        if not rec:
+            continue
+        f = auto_figures(rec)
+        L.append(f"### {rec['label']}")
+        L.append("")
+        L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections.")
+        L.append("")
+        L.append("| limit | spike 200 (%) | drain (200/s) | spike p99 | steady req/s | p50 | p99 | errors + non-2xx | "
+                 "limit at the end of the steady runs | drain by repetition | req/s by repetition |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+        order = ["auto"] + [str(n) for n in rec["limits"]]
+        for v in order:
+            if v not in f["med"]:
+                continue
+            m = f["med"][v]
+            runs = sorted(rec["runs"][v], key=lambda r: r["rep"])
+            mark = ""
+            if v == f.get("bestRps"):
+                mark += " (best req/s)"
+            if v == f.get("bestDrain"):
+                mark += " (best drain)"
+            L.append(f"| {v}{mark} | {fmt(m['okPct'], 1)} | {fmt(m['drain'])} | {fmt_ms(m['spikeP99'])} | "
+                     f"{fmt(m['rps'])} | {fmt_ms(m['p50'])} | {fmt_ms(m['p99'])} | {m['errors']} | "
+                     f"{fmt(m['limitAfter']) if v == 'auto' else '—'} | "
+                     f"{', '.join(fmt(r['spike']['drain']) for r in runs)} | {', '.join(fmt(r['rps']) for r in runs)} |")
+        L.append("")
+        if rec.get("health"):
+            hs = [r.get("healthSteady") for r in rec["runs"].get("auto", []) if r.get("healthSteady")]
+            hk = [r.get("healthSpike") for r in rec["runs"].get("auto", []) if r.get("healthSpike")]
+            if hs:
+                L.append(f"Health checks through the auto instance: {sum(h['checks'] for h in hk)} during its spikes "
+                         f"({sum(h['ok'] for h in hk)} answered 200), {sum(h['checks'] for h in hs)} during its steady "
+                         f"runs ({sum(h['ok'] for h in hs)} answered 200, median "
+                         f"{fmt_ms(median([h['p50'] for h in hs]))}).")
+                L.append("")
+        png = f"auto-limit-{key}.png"
+        if os.path.exists(os.path.join(OUT, png)):
+            L.append(f"![limit over time during the spike, {rec['label']}]({png})")
+            L.append("")
+
+    runs = data.get("autoTimeouts")
+    if runs:
+        L.append("### Three backend timeouts in a row (uWSGI, 16 processes x 50 ms)")
+        L.append("")
+        L.append(f"A fresh Sluice (`limit: auto`) started from a configuration file whose backend has `timeout: 2s`; "
+                 f"after {p.get('auto_warm_seconds', 5) * 2} s of unmeasured wrk, `wrk -t1 -c64 "
+                 f"-d{p.get('timeouts_seconds', 15)}s --timeout 30s` and, 5 s into it, three `GET /slow` at once (the app sleeps "
+                 "3 s): Sluice answers them 504 after 2 s. Throughput from `totals.served` in `GET /api/v1/status`, "
+                 "polled every 100 ms: *before* = the 1 s window before the three requests are sent (4–5 s), "
+                 "*after* = the 1 s window starting 5 s after the last 504. Each repetition runs it twice, in "
+                 "alternating order: alone, and with the shape's health check (one `GET /health` a second through "
+                 "Sluice, from before the warm-up to the end). Target: after / before ≥ 0.95.")
+        L.append("")
+        L.append("| health check | rep | /slow answers | last answer at | before (req/s) | 5 s after (req/s) | ratio | "
+                 "limit before → lowest → at the end |")
+        L.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |")
+        for r in sorted(runs, key=lambda x: (bool(x.get("health")), x["rep"])):
+            lim = [x[1] for x in r["samples"]]
+            before_lim = [x[1] for x in r["samples"] if x[0] <= 5.0]
+            L.append(f"| {'yes' if r.get('health') else 'no'} | {r['rep'] + 1} | "
+                     f"{', '.join(str(x[2]) for x in r['slow'])} | {r['timeoutsAt']:.2f} s | "
+                     f"{fmt(r['before'])} | {fmt(r['after'])} | {fmt(r['ratio'], 3)} | "
+                     f"{before_lim[-1] if before_lim else '–'} → {min(lim) if lim else '–'} → "
+                     f"{lim[-1] if lim else '–'} |")
+        L.append("")
+        for flag, what in ((False, "alone"), (True, "with the health check")):
+            sel = [r for r in runs if bool(r.get("health")) == flag]
+            if not sel:
+                continue
+            ratio = median([r["ratio"] for r in sel])
+            L.append(f"- **{what}: median ratio after / before {fmt(ratio, 3)}** (median throughput before "
+                     f"{fmt(median([r['before'] for r in sel]))} req/s) — "
+                     f"{'meets' if ratio is not None and ratio >= 0.95 else 'misses'} the target.")
+        L.append("")
+        if os.path.exists(os.path.join(OUT, "auto-timeouts.png")):
+            L.append("![throughput and limit around three backend timeouts](auto-timeouts.png)")
+            L.append("")
+
+    runs = data.get("autoColdStart")
+    if runs:
+        c = cold_figures(data)
+        L.append("### Cold start on gevent (gunicorn, 2 workers x 100 connections x 50 ms)")
+        L.append("")
+        L.append(f"A fresh Sluice (`--limit auto`, new JVM) and, as soon as it listens, `wrk -t1 -c256 "
+                 f"-d{p.get('cold_seconds', 6)}s`. Throughput per 250 ms from `totals.served` polled every 50 ms, "
+                 f"against the gevent shape's best fixed limit's median steady throughput in this run "
+                 f"({fmt(c['best'])} req/s). *Time to 90%* = the end of the first 250 ms window at ≥ 90% of it. "
+                 "Target: ≤ 2 s.")
+        L.append("")
+        L.append("| | " + " | ".join(f"{(i + 1) * 0.25:.2f}" for i in range(20)) + " |")
+        L.append("| --- | " + " | ".join("---:" for _ in range(20)) + " |")
+        L.append("| req/s (median) | " + " | ".join(fmt(w) for w in c["windows"]) + " |")
+        if c["best"]:
+            L.append("| % of best fixed | " + " | ".join(
+                fmt(100.0 * w / c["best"]) if w is not None else "–" for w in c["windows"]) + " |")
+        L.append("")
+        t = c["t90Median"]
+        L.append(f"- **Time to 90% of the best fixed limit's throughput: "
+                 f"{fmt(t, 2, ' s') if t is not None else 'not reached in every repetition'}** (by repetition: "
+                 f"{', '.join(fmt(x, 2, ' s') if x is not None else 'not reached' for x in c['t90'])}) — "
+                 f"{'meets' if t is not None and t <= 2.0 else 'misses'} the target.")
+        L.append("")
+        if os.path.exists(os.path.join(OUT, "auto-cold-start.png")):
+            L.append("![throughput from a cold start](auto-cold-start.png)")
+            L.append("")
+
+
+def overload_figures(o):
+    drain = median([d["drain"] for d in o.get("drain", [])])
+    rows = {}
+    for key, runs in o.get("runs", {}).items():
+        m = {k: median([r[k] for r in runs]) for k in ("servedPct", "servedP50", "servedP90", "refusedP50",
+                                                        "refusedP90", "timeouts", "errors", "goodput",
+                                                        "achievedRate", "lagP99Ms", "refused", "requests")}
+        m["goodputRatio"] = m["goodput"] / drain if m["goodput"] and drain else None
+        m["refusedPct"] = 100.0 * m["refused"] / m["requests"] if m["requests"] else None
+        m["timeoutsAll"] = [r["timeouts"] for r in runs]
+        rows[key] = m
+    return drain, rows
+
+
+def report_overload(plan, data, L):
+    o = data["overload"]
+    p = data.get("plan", {})
+    drain, rows = overload_figures(o)
+    L.append("## 7. Sustained overload")
+    L.append("")
+    L.append(f"An open-loop client (`bench/clients.py openloop`: Python asyncio on raw sockets) opens "
+             f"{p.get('overload_rate', 500):g} new connections per second for {p.get('overload_seconds', 20):g} s, "
+             "whatever happened to the earlier ones, each sending one `GET /` with `Connection: close` and giving up "
+             "at its deadline (5 s with Sluice's defaults, as a user's browser or client library might; 6 s where "
+             "the proxy's queue timeout is 5 s, so that its 503s are seen). Backend: uWSGI `--http-socket` on a Unix "
+             "socket, 2 processes, `--listen 100`, 5 ms per request. *Wait* = response complete − connection "
+             "started; *goodput* = 200 responses completed per second while the arrivals go on, from 1 s after the "
+             "first to the last (a request served after its client gave up is not good); the backend's "
+             f"*drain rate* is its own saturated rate in the same run: {p.get('overload_drain_concurrency', 32)} "
+             f"closed-loop clients straight on its socket for {p.get('overload_drain_seconds', 5):g} s, no proxy "
+             f"(`bench/clients.py closed`; median {fmt(drain)} 200/s). Medians of the repetitions.")
+    L.append("")
+    L.append("| case | client deadline | served | served wait p50 | p90 | refused 503 | 503 answered after (p50) | "
+             "client timeouts | errors | goodput (200/s) | goodput / drain | arrivals achieved (/s) |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for key, label, _deadline in OVERLOAD_CASES:
+        case = o.get("cases", {}).get(key, {})
+        if case.get("unavailable"):
+            L.append(f"| {label} | {case['deadline']:g} s | not available: {case['unavailable']} | | | | | | | | | |")
+            continue
+        m = rows.get(key)
+        if not m:
+            continue
+        L.append(f"| {label} | {case.get('deadline', 0):g} s | {fmt(m['servedPct'], 1)}% | "
+                 f"{fmt_ms(ms(m['servedP50']))} | {fmt_ms(ms(m['servedP90']))} | {fmt(m['refusedPct'], 1)}% | "
+                 f"{fmt_ms(ms(m['refusedP50']))} | {fmt(m['timeouts'])} | {fmt(m['errors'])} | "
+                 f"{fmt(m['goodput'])} | {fmt(m['goodputRatio'], 2)} | {fmt(m['achievedRate'])} |")
+    L.append("")
+    lag = max((m["lagP99Ms"] or 0 for m in rows.values()), default=None)
+    L.append(f"The generator's arrivals: achieved rate above; its start lag behind schedule stayed at a p99 of at most "
+             f"{fmt(lag, 1)} ms (median over repetitions, worst case).")
+    L.append("")
+    m = rows.get("sluice-adaptive")
+    if m:
+        ok = (m["servedP50"] is not None and m["servedP50"] <= 0.5
+              and (m["refusedP50"] is None or m["refusedP50"] <= 0.5)
+              and all(t == 0 for t in m["timeoutsAll"]) and m["goodputRatio"] is not None
+              and m["goodputRatio"] >= 0.9)
+        L.append(f"- **adaptive** (target: served p50 ≤ 0.5 s, 503 p50 ≤ 0.5 s, no client timeout, goodput ≥ 0.9× the "
+                 f"drain rate): served p50 {fmt_ms(ms(m['servedP50']))}, 503 p50 {fmt_ms(ms(m['refusedP50']))}, "
+                 f"timeouts {', '.join(str(t) for t in m['timeoutsAll'])}, goodput {fmt(m['goodputRatio'], 2)}× — "
+                 f"{'meets' if ok else 'misses'} the target.")
+        L.append("")
+    if os.path.exists(os.path.join(OUT, "overload-waits.png")):
+        L.append("![wait distribution of served and refused requests](overload-waits.png)")
+        L.append("")
+
+
+def report_hostile(plan, data, L):
+    h = data["hostile"]
+    L.append("## 8. Hostile clients beside normal traffic")
+    L.append("")
+    L.append(f"Sluice (`limit: auto`, `SLUICE_JAVA_OPTS={h['heap']}`, a fresh `buffers.tempDir` per repetition) in front "
+             f"of uWSGI (`--socket`, 2 processes, 5 ms). Normal traffic: hey at {plan.hey_rate} requests/s "
+             f"({plan.hey_workers} keep-alive workers) on `GET /` for {h['seconds']} s, once on a quiet Sluice and once "
+             f"while `bench/clients.py hostile` holds {h['heads']:,} connections trickling a request head (one byte "
+             f"every ~{h['interval']} s), {h['bodies']:,} that declared a 262,144-byte body, sent 262,000 bytes of it "
+             f"and trickle the rest a byte every ~{h['interval']} s (both connect again when closed), and "
+             f"{h['neverRead']:,} that send `GET /big` ({h['bigMB']:,} MB streamed by the app) with a 4 KiB receive "
+             "buffer and never read; the order of the quiet and the hostile run alternates. Measured once a second: "
+             "RSS, the bytes of Sluice's temporary files (open, unlinked files under its temp directory, from "
+             "`/proc/PID/fd`), heap used by `jstat -gc` (survivors + eden + old). The hostile clients are stopped "
+             f"if the temporary files pass {h['spoolCap'] / 2**30:g} GiB (a guard for the machine's disk, not a "
+             "Sluice setting).")
+    L.append("")
+    L.append("Settings given to Sluice (each only when this build accepts it):")
+    L.append("")
+    for k, v in h.get("settings", {}).items():
+        why = h.get("refusals", {}).get(k)
+        L.append(f"- `{k}`: " + (f"`{v}`" if v else "not available in this build"
+                                 + (f" (`{why}`)" if why else "") + "; its absence is what was measured"))
+    L.append("")
+    L.append("| rep | order | normal p50 quiet | p50 hostile | ratio | p99 quiet / hostile | normal traffic, hostile run | "
+             "heap used peak (committed) | temp files peak | temp files 5 s after the clients left | RSS peak | "
+             "Sluice alive | hostile clients |")
+    L.append("| ---: | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
+    mib = lambda b: "–" if b is None else f"{b / 2**20:,.0f} MiB"  # noqa: E731
+    kib = lambda k: "–" if k is None else f"{k / 1024:,.0f} MiB"  # noqa: E731
+    for r in h["runs"]:
+        q = r.get("quiet") or {}
+        hr = r.get("hostile") or {}
+        n = hr.get("normal") or {}
+        st = (hr.get("clients") or {}).get("stats", {})
+        cl = "; ".join(f"{k}: " + ", ".join(f"{a} {b}" for a, b in sorted(v.items()) if a != "bytesTrickled")
+                       for k, v in sorted(st.items()))
+        statuses = ", ".join(f"{k} x {v}" for k, v in sorted((n.get("statuses") or {}).items()))
+        if n.get("errors"):
+            statuses += f", {n['errors']} errors"
+        if hr.get("heyError"):
+            statuses += " (hey failed)"
+        safety = (f" (hostile clients stopped at {hr['safetyStop']['t']:.0f} s: safety cap)"
+                  if hr.get("safetyStop") else "")
+        alive = "yes" if r.get("aliveEnd") else f"**no** (exit {r.get('exit')})"
+        if not r.get("aliveEnd") and hr.get("diedAt") is not None:
+            alive += f", gone {hr['diedAt']:.0f} s after the hostile clients started"
+        if not hr.get("aliveAtStart", True) or (hr and not n):
+            statuses = statuses or "not measured: Sluice had exited"
+        L.append(f"| {r['rep'] + 1} | {' then '.join(r['order'])} | {fmt_ms(q.get('p50'))} | {fmt_ms(n.get('p50'))} | "
+                 f"**{fmt(r.get('ratio'), 2)}** | {fmt_ms(q.get('p99'))} / {fmt_ms(n.get('p99'))} | "
+                 f"{statuses or '–'} | {kib(hr.get('heapUsedPeakKiB'))} ({kib(hr.get('heapCommittedPeakKiB'))}) | "
+                 f"{mib(hr.get('spoolPeakBytes'))}{safety} | {mib(hr.get('spoolAfterBytes'))} | "
+                 f"{kib(hr.get('rssPeakKiB'))} | {alive} | {cl or '–'} |")
+    L.append("")
+    ratio = median([r.get("ratio") for r in h["runs"]])
+    alive = all(r.get("aliveEnd") for r in h["runs"])
+    disk = h.get("settings", {}).get("buffers.disk")
+    peak = max((r.get("hostile") or {}).get("spoolPeakBytes", 0) for r in h["runs"]) if h["runs"] else None
+    L.append(f"- **Normal traffic's median latency, hostile / quiet: {fmt(ratio, 2)}** (target ≤ 1.2) — "
+             f"{'meets' if ratio is not None and ratio <= 1.2 else 'misses'} the target.")
+    L.append(f"- **Sluice alive through every repetition: {'yes' if alive else 'no'}.**"
+             + "".join(f" Repetition {r['rep'] + 1}: `{r.get('exitLine', '').strip()}`" for r in h["runs"]
+                       if not r.get("aliveEnd") and r.get("exitLine")))
+    if disk:
+        L.append(f"- Temporary files peaked at {mib(peak)} against `buffers.disk: {disk}`.")
+    else:
+        L.append(f"- Temporary files peaked at {mib(peak)}; no disk budget in this build.")
+    L.append("")
+    if os.path.exists(os.path.join(OUT, "hostile.png")):
+        L.append("![temporary files and RSS during the hostile runs](hostile.png)")
+        L.append("")
+
+
+def charts_new(data, plt):
+    """Charts of the auto, overload and hostile sections."""
+    for key, rec in data.get("auto", {}).items():
+        samples = rec.get("samples", {}).get("auto") or []
+        runs = rec["runs"].get("auto") or []
+        if not samples or not runs:
+            continue
+        # The repetition with the median drain rate.
+        idx = sorted(range(len(runs)), key=lambda i: runs[i]["spike"]["drain"] or 0)[len(runs) // 2]
+        s = samples[min(idx, len(samples) - 1)]
+        busy = [x[0] for x in s if x[2] > 0 or x[4] > 0]
+        t0 = max(0.0, busy[0] - 0.5) if busy else 0.0
+        s = [x for x in s if x[0] >= t0]
+        t = [x[0] - t0 for x in s]
+        f = auto_figures(rec)
+        fig, ax = plt.subplots(figsize=(9, 4))
+        ax.plot(t, [x[2] for x in s], label="in flight", color="#d0743c", linewidth=3, alpha=0.6)
+        if any(x[3] is not None for x in s):
+            ax.plot(t, [x[3] if x[3] is not None else float("nan") for x in s], label="backend kernel queue",
+                    color="#8a5ab5")
+        ax.plot(t, [x[1] for x in s], label="limit.current (auto)", color="#1d5a2c", linewidth=1.5, zorder=5)
+        if f.get("bestRps"):
+            ax.axhline(float(f["bestRps"]), color="#555555", linestyle="--", linewidth=1,
+                       label=f"best fixed limit by throughput ({f['bestRps']})")
+        ax.set_ylabel("requests")
+        ax.set_ylim(bottom=0)
+        ax2 = ax.twinx()
+        ax2.plot(t, [x[4] for x in s], label="Sluice queue depth", color="#4a7fb5", alpha=0.5)
+        ax2.set_ylabel("requests waiting in Sluice's queue")
+        ax2.set_ylim(bottom=0)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=7)
+        ax.set_xlabel("seconds")
+        ax.set_title(f"{rec['label']}: {runs[idx]['spike']['requests']:,}-connection spike, limit auto "
+                     f"(status every 50 ms)", fontsize=9)
+        fig.tight_layout()
+        fig.savefig(os.path.join(OUT, f"auto-limit-{key}.png"), dpi=110)
+        plt.close(fig)
+    runs = data.get("autoTimeouts")
+    if runs:
+        groups = [(flag, [r for r in runs if bool(r.get("health")) == flag]) for flag in (False, True)]
+        groups = [(flag, sel) for flag, sel in groups if sel]
+        fig, axes = plt.subplots(1, len(groups), figsize=(7 * len(groups), 4), squeeze=False)
+        for ax, (flag, sel) in zip(axes[0], groups):
+            r = sorted(sel, key=lambda x: x["ratio"] or 0)[len(sel) // 2]
+            ax.bar([i + 0.5 for i in range(len(r["series"]))], [x or 0 for x in r["series"]], width=0.9,
+                   color="#4a7fb5", label="served per 1 s")
+            ax.axvline(5.0, color="grey", linestyle=":", label="three GET /slow sent")
+            ax.axvline(r["timeoutsAt"], color="red", linestyle=":", label="last 504")
+            ax.set_ylabel("requests/s")
+            ax.set_xlabel("seconds since the load started")
+            ax2 = ax.twinx()
+            ax2.plot([x[0] for x in r["samples"]], [x[1] for x in r["samples"]], color="#1d5a2c", label="limit")
+            ax2.set_ylabel("limit.current")
+            ax2.set_ylim(bottom=0)
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=7)
+            ax.set_title(f"{'with one health check a second' if flag else 'alone'} (median repetition)", fontsize=9)
+        fig.suptitle("uWSGI 16 x 50 ms, limit auto, backend timeout 2 s: three timeouts in a row", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(os.path.join(OUT, "auto-timeouts.png"), dpi=110)
+        plt.close(fig)
+    if data.get("autoColdStart"):
+        c = cold_figures(data)
+        fig, ax = plt.subplots(figsize=(9, 4))
+        for r in data["autoColdStart"]:
+            ws = [w or 0 for w in r["windows"]]
+            ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
+                    label=f"repetition {r['rep'] + 1}")
+        if c["best"]:
+            ax.axhline(0.9 * c["best"], color="red", linestyle="--", linewidth=1,
+                       label=f"90% of the best fixed limit ({fmt(0.9 * c['best'])} req/s)")
+        ax.set_xlabel("seconds since the load started (250 ms windows)")
+        ax.set_ylabel("requests/s")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7)
+        ax.set_title("gunicorn gevent 2 x 100 x 50 ms: a fresh Sluice (limit auto) under wrk -c256", fontsize=9)
+        fig.tight_layout()
+        fig.savefig(os.path.join(OUT, "auto-cold-start.png"), dpi=110)
+        plt.close(fig)
+    o = data.get("overload")
+    if o and o.get("runs"):
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), gridspec_kw={"width_ratios": [2, 2, 1.3]})
+        labels = {k: lab for k, lab, _ in OVERLOAD_CASES}
+        colors = {"sluice-default": "#4a7fb5", "sluice-qt5": "#8a5ab5", "haproxy-mc3": "#d0743c",
+                  "sluice-adaptive": "#2a6f3a"}
+        shares = []
+        for key, runs in o["runs"].items():
+            r = sorted(runs, key=lambda x: x["servedPct"] or 0)[len(runs) // 2]
+            for ax, status, what in ((axes[0], "200", "served"), (axes[1], "503", "refused (503)")):
+                q = r["cdf"].get(status)
+                if q:
+                    share = r["statuses"].get(status, 0) / r["requests"]
+                    ax.plot([max(x, 1e-3) for x in q], [share * i / 100.0 for i in range(101)],
+                            color=colors.get(key), label=labels.get(key, key))
+            n = r["requests"]
+            shares.append((key, [100.0 * r["statuses"].get("200", 0) / n, 100.0 * r["statuses"].get("503", 0) / n,
+                                 100.0 * r["timeouts"] / n,
+                                 100.0 * (n - r["statuses"].get("200", 0) - r["statuses"].get("503", 0)
+                                          - r["timeouts"]) / n]))
+        for ax, what in ((axes[0], "served (200): wait"), (axes[1], "refused (503): time to the answer")):
+            ax.set_xscale("log")
+            ax.set_xlim(1e-3, 10)
+            ax.set_ylim(0, 1.0)
+            ax.set_xlabel("seconds (log)")
+            ax.set_ylabel("share of all requests, cumulative")
+            ax.set_title(what, fontsize=9)
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=7, loc="upper left")
+        bottoms = [0.0] * len(shares)
+        for i, (name, color) in enumerate((("200", "#2a6f3a"), ("503", "#d0a03c"), ("client timeout", "#c03c3c"),
+                                           ("other", "#888888"))):
+            vals = [s[1][i] for s in shares]
+            axes[2].bar(range(len(shares)), vals, bottom=bottoms, color=color, label=name)
+            bottoms = [b + v for b, v in zip(bottoms, vals)]
+        axes[2].set_xticks(range(len(shares)))
+        axes[2].set_xticklabels([s[0] for s in shares], rotation=30, ha="right", fontsize=7)
+        axes[2].set_ylabel("% of requests")
+        axes[2].legend(fontsize=7)
+        axes[2].set_title("outcomes", fontsize=9)
+        drain, _rows = overload_figures(o)
+        p = data.get("plan", {})
+        fig.suptitle(f"Sustained overload: {p.get('overload_rate', 0):g} new connections/s for "
+                     f"{p.get('overload_seconds', 0):g} s against a backend whose own saturated rate is "
+                     f"{fmt(drain)}/s (median repetition)", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(os.path.join(OUT, "overload-waits.png"), dpi=110)
+        plt.close(fig)
+    h = data.get("hostile")
+    if h and h.get("runs"):
+        fig, ax = plt.subplots(figsize=(9, 4))
+        ax2 = ax.twinx()
+        for r in h["runs"]:
+            mon = (r.get("hostile") or {}).get("monitor") or []
+            if not mon:
+                continue
+            t = [x["t"] for x in mon]
+            ax.plot(t, [x["spoolBytes"] / 2**20 for x in mon], label=f"temp files, rep {r['rep'] + 1}")
+            ax2.plot(t, [(x["rssKiB"] or 0) / 1024 for x in mon], linestyle="--", alpha=0.6,
+                     label=f"RSS, rep {r['rep'] + 1}")
+        ax.set_xlabel("seconds since the hostile clients started")
+        ax.set_ylabel("MiB of temporary files")
+        ax2.set_ylabel("MiB RSS (dashed)")
+        ax.set_ylim(bottom=0)
+        ax2.set_ylim(bottom=0)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
+        ax.set_title("Hostile clients: Sluice's temporary files and RSS", fontsize=9)
+        fig.tight_layout()
+        fig.savefig(os.path.join(OUT, "hostile.png"), dpi=110)
+        plt.close(fig)
+
+
 def write_report(plan, data, commands, note, path):
     m = data["machine"]
     L = []
@@ -691,7 +1903,9 @@ def write_report(plan, data, commands, note, path):
              "order (each repetition rotates, and every other one reverses, the order of the set-ups), after "
              "unmeasured warm-up runs of every set-up. Raw runs: `raw/results.json`.")
     for u in data.get("updates", []):
-        L.append(f"Re-run later with `--update`: {', '.join(u['sections'])} ({u['date']}, Sluice `{u['sluice']}`).")
+        shapes = f" (shapes {', '.join(u['shapes'])})" if u.get("shapes") else ""
+        L.append(f"Re-run later with `--update`: {', '.join(u['sections'])}{shapes} ({u['date']}, Sluice "
+                 f"`{u['sluice']}`).")
     L.append("")
     L.append("## Machine")
     L.append("")
@@ -955,6 +2169,13 @@ def write_report(plan, data, commands, note, path):
             L.append(f"| {w / 1e6:,.0f} | {100.0 * w / p['allocBytes']:.1f} | `{name}` |")
         L.append("")
 
+    if "auto" in data:
+        report_auto(plan, data, L)
+    if "overload" in data:
+        report_overload(plan, data, L)
+    if "hostile" in data:
+        report_hostile(plan, data, L)
+
     # Targets
     L.append("## Targets")
     L.append("")
@@ -981,6 +2202,46 @@ def write_report(plan, data, commands, note, path):
     for key, a in data.get("acceptance", {}).items():
         L.append(f"| {plan.acceptance_size:,} spike drain rate, {key} / HAProxy maxconn 3 ≥ 0.95, 100% 200 | "
                  f"{fmt(a['ratio'], 3)} | {'✅' if a['ratio'] and a['ratio'] >= 0.95 and a['allOk'] else '❌'} |")
+    for key in AUTO_SHAPE_KEYS:
+        rec = data.get("auto", {}).get(key)
+        f = auto_figures(rec) if rec else {}
+        if "meets" in f:
+            L.append(f"| limit auto, {rec['label']}: drain and throughput ≥ 0.98× the best fixed limit, p99 ≤ 1.2× | "
+                     f"{fmt(f['drainRatio'], 3)} / {fmt(f['rpsRatio'], 3)} / {fmt(f['p99Ratio'], 2)} | "
+                     f"{'✅' if f['meets'] else '❌'} |")
+    for flag, what in ((False, "alone"), (True, "with the health check")):
+        sel = [r for r in data.get("autoTimeouts", []) if bool(r.get("health")) == flag]
+        if sel:
+            ratio = median([r["ratio"] for r in sel])
+            L.append(f"| three backend timeouts ({what}): throughput 5 s later ≥ 0.95× before | {fmt(ratio, 3)} | "
+                     f"{'✅' if ratio is not None and ratio >= 0.95 else '❌'} |")
+    if data.get("autoColdStart"):
+        c = cold_figures(data)
+        t = c["t90Median"]
+        L.append(f"| cold start on gevent: 90% of the best fixed limit's throughput within 2 s | "
+                 f"{fmt(t, 2, ' s') if t is not None else 'not reached'} | {'✅' if t is not None and t <= 2 else '❌'} |")
+    if data.get("overload"):
+        o = data["overload"]
+        drain, rows = overload_figures(o)
+        m = rows.get("sluice-adaptive")
+        if o.get("cases", {}).get("sluice-adaptive", {}).get("unavailable"):
+            L.append("| sustained overload, adaptive: served p50 ≤ 0.5 s, 503 p50 ≤ 0.5 s, no timeout, goodput ≥ 0.9× | "
+                     "not available in this build | ❌ |")
+        elif m:
+            ok = (m["servedP50"] is not None and m["servedP50"] <= 0.5
+                  and (m["refusedP50"] is None or m["refusedP50"] <= 0.5)
+                  and all(t == 0 for t in m["timeoutsAll"]) and m["goodputRatio"] is not None
+                  and m["goodputRatio"] >= 0.9)
+            L.append(f"| sustained overload, adaptive: served p50 ≤ 0.5 s, 503 p50 ≤ 0.5 s, no timeout, goodput ≥ 0.9× | "
+                     f"{fmt_ms(ms(m['servedP50']))}, {fmt_ms(ms(m['refusedP50']))}, "
+                     f"{'/'.join(str(t) for t in m['timeoutsAll'])}, {fmt(m['goodputRatio'], 2)}× | "
+                     f"{'✅' if ok else '❌'} |")
+    if data.get("hostile", {}).get("runs"):
+        h = data["hostile"]
+        ratio = median([r.get("ratio") for r in h["runs"]])
+        alive = all(r.get("aliveEnd") for r in h["runs"])
+        L.append(f"| hostile clients: normal median latency ≤ 1.2× quiet, Sluice alive | {fmt(ratio, 2)}, "
+                 f"{'alive' if alive else 'exited'} | {'✅' if alive and ratio is not None and ratio <= 1.2 else '❌'} |")
     L.append("")
 
     # Commands
@@ -1066,26 +2327,41 @@ def charts(data, plan):
         fig.tight_layout()
         fig.savefig(os.path.join(OUT, "queue-depth.png"), dpi=110)
         plt.close(fig)
+    charts_new(data, plt)
 
 
-SECTIONS = ["spike", "overhead", "memory", "latency", "queue", "profile"]
+SECTIONS = ["spike", "overhead", "memory", "latency", "queue", "profile", "auto", "overload", "hostile"]
 # The keys of `data` each section writes, so that --update can drop what a section is about to measure again.
 SECTION_KEYS = {"spike": ("spike", "acceptance"), "overhead": ("overhead", "overheadRatio", "overheadLabels"),
                 "memory": ("memory",), "latency": ("latency", "latencyLabels"), "queue": ("queueChart",),
-                "profile": ("profile",)}
+                "profile": ("profile",), "auto": ("auto", "autoTimeouts", "autoColdStart"),
+                "overload": ("overload",), "hostile": ("hostile",)}
 # The names of the commands each section records begin with these.
 SECTION_COMMANDS = {"spike": "spike", "overhead": "overhead", "memory": "memory", "latency": "latency",
-                    "queue": "queue chart", "profile": "profile"}
+                    "queue": "queue chart", "profile": "profile", "auto": "auto", "overload": "overload",
+                    "hostile": "hostile"}
 
 
-def previous_run(path, sections, machine):
-    """The data and commands of the run in `path`, without the sections about to run again, which are noted."""
+def previous_run(path, sections, machine, shapes=None):
+    """The data and commands of the run in `path`, without the sections about to run again, which are noted.
+    With `shapes` (some of the auto section's backend shapes), only those shapes of the auto section are dropped."""
     if not os.path.exists(path):
         raise SystemExit(f"bench: --update: no earlier run in {path}")
     with open(path) as f:
         old = json.load(f)
     data, commands = old["data"], old["commands"]
     for section in sections:
+        if section == "auto" and shapes and set(shapes) != set(AUTO_SHAPE_KEYS):
+            for key in shapes:
+                data.get("auto", {}).pop(key, None)
+                for name in list(commands):
+                    if name.startswith(f"auto: {key} "):
+                        del commands[name]
+            if TIMEOUTS_SHAPE in shapes:
+                data.pop("autoTimeouts", None)
+            if COLD_SHAPE in shapes:
+                data.pop("autoColdStart", None)
+            continue
         for key in SECTION_KEYS[section]:
             data.pop(key, None)
         for name in list(commands):
@@ -1093,7 +2369,8 @@ def previous_run(path, sections, machine):
                 del commands[name]
     # An earlier update of only these sections is superseded.
     updates = [u for u in data.get("updates", []) if not set(u["sections"]) <= set(sections)]
-    data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"]}]
+    data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"],
+                                  **({"shapes": shapes} if shapes else {})}]
     return data, commands
 
 
@@ -1109,8 +2386,14 @@ def main():
                     help="measure nothing: write RESULTS.md and the charts again from OUT/raw/results.json")
     ap.add_argument("--update", action="store_true",
                     help="keep the other sections of the last run (OUT/raw/results.json) and replace those run now")
+    ap.add_argument("--shapes", default="",
+                    help="auto section: comma-separated backend shapes (default all: " + ",".join(AUTO_SHAPE_KEYS) + ")")
     args = ap.parse_args()
-    plan = Plan(args.quick, args.reps)
+    shapes = [x for x in args.shapes.split(",") if x]
+    for x in shapes:
+        if x not in AUTO_SHAPE_KEYS:
+            ap.error(f"--shapes: unknown shape {x!r} (expected: {', '.join(AUTO_SHAPE_KEYS)})")
+    plan = Plan(args.quick, args.reps, shapes)
     OUT = args.out or (os.path.join(servers.BENCH, "quick") if args.quick else servers.BENCH)
     os.makedirs(os.path.join(OUT, "raw"), exist_ok=True)
     sections = [s for s in args.only.split(",") if s] or SECTIONS
@@ -1143,10 +2426,12 @@ def main():
     data = {"machine": machine_info(), "loadStart": lib.loadavg(), "plan": vars(plan)}
     commands = {}
     if args.update:
-        data, commands = previous_run(os.path.join(OUT, "raw", "results.json"), sections, data["machine"])
+        data, commands = previous_run(os.path.join(OUT, "raw", "results.json"), sections, data["machine"],
+                                       plan.auto_shapes if shapes else None)
     log(f"writing to {OUT}; temporary files in {tmp}")
     funcs = {"spike": section_spike, "overhead": section_overhead, "memory": section_memory,
-             "latency": section_latency, "queue": section_queue_chart, "profile": section_profile}
+             "latency": section_latency, "queue": section_queue_chart, "profile": section_profile,
+             "auto": section_auto, "overload": section_overload, "hostile": section_hostile}
     failures = []
     for name in SECTIONS:
         if name not in sections:
@@ -1163,7 +2448,7 @@ def main():
         log(f"== {name} done in {time.monotonic() - t0:.0f} s")
         data["loadEnd"] = lib.loadavg()
         with open(os.path.join(OUT, "raw", "results.json"), "w") as f:
-            json.dump({"data": data, "commands": commands, "failures": failures}, f, indent=1, default=str)
+            f.write(lib.compact_json({"data": data, "commands": commands, "failures": failures}))
     data["loadEnd"] = lib.loadavg()
     charts(data, plan)
     note = args.note or data.get("note", "")
@@ -1172,7 +2457,7 @@ def main():
         note = (note + " " if note else "") + "Sections that failed: " + "; ".join(failures)
     write_report(plan, data, commands, note, os.path.join(OUT, "RESULTS.md"))
     with open(os.path.join(OUT, "raw", "results.json"), "w") as f:
-        json.dump({"data": data, "commands": commands, "failures": failures}, f, indent=1, default=str)
+        f.write(lib.compact_json({"data": data, "commands": commands, "failures": failures}))
     log(f"wrote {os.path.join(OUT, 'RESULTS.md')}")
     return 1 if failures else 0
 

@@ -298,3 +298,168 @@ def parse_spike(out):
         if line.startswith("{"):
             return json.loads(line)
     raise RuntimeError("no JSON summary in spike output: " + out[-1000:])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sluice's admin API, temporary files and heap, sampled while a measurement runs
+
+
+def admin_status(port, timeout=2):
+    """GET /api/v1/status of the Sluice whose admin API listens on 127.0.0.1:port, or None when it does not answer."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status", timeout=timeout) as r:
+            return json.load(r)
+    except (OSError, ValueError):
+        return None
+
+
+def wait_sluice_idle(port, timeout=180):
+    """Waits until Sluice's queue is empty and nothing is in flight in any backend (or it stops answering)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = admin_status(port)
+        if st is None:
+            return False
+        if st["queue"]["depth"] == 0 and all(b.get("inflight", 0) == 0 for b in st.get("backends", [])):
+            return True
+        time.sleep(0.25)
+    log(f"warning: Sluice (admin port {port}) still busy after {timeout}s")
+    return False
+
+
+class StatusPoller:
+    """Polls GET /api/v1/status every `interval` seconds in a thread; keeps (monotonic time, extract(status))."""
+
+    def __init__(self, port, interval, extract):
+        import threading
+        self.port = port
+        self.interval = interval
+        self.extract = extract
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.samples
+
+    def _run(self):
+        nxt = time.monotonic()
+        while not self._stop.is_set():
+            st = admin_status(self.port, timeout=1)
+            if st is not None:
+                try:
+                    self.samples.append((time.monotonic(), self.extract(st)))
+                except (KeyError, TypeError, IndexError):
+                    pass
+            nxt += self.interval
+            self._stop.wait(max(0.0, nxt - time.monotonic()))
+
+
+def rate_between(samples, a, b):
+    """Requests per second between monotonic times a and b from (t, count) samples, interpolated linearly."""
+    def at(t):
+        if not samples or t < samples[0][0] or t > samples[-1][0]:
+            return None
+        for (t0, c0), (t1, c1) in zip(samples, samples[1:]):
+            if t0 <= t <= t1:
+                return c0 + (c1 - c0) * ((t - t0) / (t1 - t0) if t1 > t0 else 0)
+        return samples[-1][1]
+
+    ca, cb = at(a), at(b)
+    return None if ca is None or cb is None or b <= a else (cb - ca) / (b - a)
+
+
+def spool_bytes(pid, directory):
+    """Bytes on disk of the files under `directory` that process `pid` holds open or that are still there (open
+    and unlinked files count: Sluice deletes its spill files right after creating them)."""
+    directory = os.path.realpath(directory)
+    seen = {}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        fds = []
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if not target.startswith(directory + "/"):
+                continue
+            st = os.stat(f"/proc/{pid}/fd/{fd}")
+            seen[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+        except OSError:
+            continue
+    for dirpath, _dirs, files in os.walk(directory):
+        for name in files:
+            try:
+                st = os.stat(os.path.join(dirpath, name))
+                seen[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+            except OSError:
+                continue
+    return sum(seen.values()), len(seen)
+
+
+class Jstat:
+    """`jstat -gc PID MS` in the background: heap used (survivors + eden + old) and committed in KiB per sample."""
+
+    def __init__(self, pid, interval_ms=1000):
+        import threading
+        self.samples = []
+        self.p = subprocess.Popen(["jstat", "-gc", str(pid), str(interval_ms)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        header = None
+        for line in self.p.stdout:
+            f = line.split()
+            if not f:
+                continue
+            if f[0] == "S0C":
+                header = f
+                continue
+            if header is None:
+                continue
+            try:
+                v = dict(zip(header, (float(x) for x in f)))
+            except ValueError:
+                continue
+            used = sum(v.get(k, 0.0) for k in ("S0U", "S1U", "EU", "OU"))
+            committed = sum(v.get(k, 0.0) for k in ("S0C", "S1C", "EC", "OC"))
+            self.samples.append((time.monotonic(), used, committed))
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+        self._thread.join(5)
+        return self.samples
+
+
+def percentiles(values, points=range(101)):
+    """The given percentiles (nearest rank) of `values`, or None when there are none."""
+    v = sorted(values)
+    if not v:
+        return None
+    return [v[min(len(v) - 1, max(0, int(round(p / 100.0 * (len(v) - 1)))))] for p in points]
+
+
+def compact_json(obj):
+    """JSON with one-level indentation whose innermost lists stay on one line (samples, series)."""
+    text = json.dumps(obj, indent=1, default=str)
+
+    def collapse(m):
+        if "\n" not in m.group(0):
+            return m.group(0)
+        return "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]"
+
+    return re.sub(r"\[\s*([^\[\]{}]*?)\s*\]", collapse, text)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks Sluice beside direct, nginx and HAProxy on this machine and writes bench/RESULTS.md with PNG charts.
 #
-#   bench/run.sh                    the full run (about an hour on 2 cores); writes bench/RESULTS.md
+#   bench/run.sh                    the full run (about two hours on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick            a short smoke run of every section; writes bench/quick/RESULTS.md
 #   bench/run.sh --only spike,memory --reps 5 --note "text for the top of RESULTS.md"
 #   bench/run.sh --only memory --update   measures one section again, keeping the others of the last run
+#   bench/run.sh --only auto --shapes uwsgi-2x5,gevent-2x100x50   some backend shapes of the auto section
+#   Sections: spike overhead memory latency queue profile auto overload hostile
 #
 # Installs what is missing from Debian's packages (apt-get; root or sudo), builds Sluice's jar when it is
 # missing or stale, raises the open-files limit to the hard limit, and stops every server it started on exit.
@@ -24,6 +26,8 @@ need wrk command -v wrk
 need hey command -v hey
 need uwsgi-core command -v uwsgi
 need uwsgi-plugin-python3 test -e /usr/lib/uwsgi/plugins/python3_plugin.so
+need gunicorn command -v gunicorn
+need python3-gevent "$py" -c 'import gevent'
 need python3-flask "$py" -c 'import flask'
 need python3-matplotlib "$py" -c 'import matplotlib'
 need iproute2 command -v ss

@@ -159,13 +159,16 @@ def haproxy(workdir, name, template, values):
 
 def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout="180s", java_opts="",
            extra=()):
-    """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port."""
+    """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port.
+    `queue_timeout=None` leaves Sluice's default."""
 
     def build():
         port = free_port()
         admin = free_port()
         argv = [SLUICE, "--listen", f"127.0.0.1:{port}", "--backend", f"unix:{backend}", "--protocol", protocol,
-                "--limit", str(limit), "--queue-timeout", queue_timeout, "--admin", f"127.0.0.1:{admin}", *extra]
+                "--limit", str(limit), "--admin", f"127.0.0.1:{admin}", *extra]
+        if queue_timeout is not None:
+            argv += ["--queue-timeout", queue_timeout]
         return argv, ("127.0.0.1", port), f"http://127.0.0.1:{port}/", admin
 
     argv, address, url, admin = build()
@@ -174,4 +177,123 @@ def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout=
         env["SLUICE_JAVA_OPTS"] = java_opts
     server = _start(name, argv, address, workdir, env=env, url=url, config=admin, port_fn=build)
     server.admin_port = server.config
+    return server
+
+
+def to_yaml(value, indent=0):
+    """A small YAML writer for the nested dicts, lists and scalars of a Sluice configuration file."""
+    pad = "  " * indent
+    lines = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                lines.append(f"{pad}{k}:")
+                lines.append(to_yaml(v, indent + 1))
+            else:
+                lines.append(f"{pad}{k}: {_scalar(v)}")
+    elif isinstance(value, list):
+        for item in value:
+            body = to_yaml(item, indent + 1).lstrip()
+            lines.append(f"{pad}- {body}")
+    else:
+        lines.append(pad + _scalar(value))
+    return "\n".join(lines)
+
+
+def _scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sluice_config(workdir, name, doc, java_opts=""):
+    """Sluice started with `--config FILE` only: `doc` is the configuration without `listen` and `admin`, which
+    are added on free ports. The file is kept as server.config_file."""
+    path = os.path.join(workdir, f"{name}.yaml")
+
+    def build():
+        port = free_port()
+        admin = free_port()
+        full = {"listen": [{"address": f"127.0.0.1:{port}"}]}
+        full.update(doc)
+        full["admin"] = {"address": f"127.0.0.1:{admin}"}
+        with open(path, "w") as f:
+            f.write(to_yaml(full) + "\n")
+        return [SLUICE, "--config", path], ("127.0.0.1", port), f"http://127.0.0.1:{port}/", admin
+
+    argv, address, url, admin = build()
+    env = {"SLUICE_LOG": "warn"}
+    if java_opts:
+        env["SLUICE_JAVA_OPTS"] = java_opts
+    server = _start(name, argv, address, workdir, env=env, url=url, config=admin, port_fn=build)
+    server.admin_port = server.config
+    server.config_file = path
+    return server
+
+
+_ACCEPTS = {}
+
+
+def sluice_accepts(workdir, settings):
+    """Whether this build of Sluice accepts the configuration `settings` ({dotted key: value}, e.g.
+    {"queue.discipline": "adaptive"}): a configuration file with them is started; a build that does not know a key
+    exits with status 2 naming it. Any other failure to start is an error. The answer is remembered for the run."""
+    memo = tuple(sorted(settings.items()))
+    if memo in _ACCEPTS:
+        return _ACCEPTS[memo][0]
+    doc = {"backends": [{"address": f"unix:{os.path.join(workdir, 'probe-none.sock')}"}]}
+    for key, value in settings.items():
+        parts = key.split(".")
+        node = doc
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    port = free_port()
+    full = {"listen": [{"address": f"127.0.0.1:{port}"}]}
+    full.update(doc)
+    full["admin"] = {"address": "off"}
+    name = "probe-" + "-".join(settings)
+    path = os.path.join(workdir, f"{name}.yaml")
+    with open(path, "w") as f:
+        f.write(to_yaml(full) + "\n")
+    proc = Proc(name, [SLUICE, "--config", path], os.path.join(workdir, f"{name}.log"),
+                env={"SLUICE_LOG": "warn"}).start()
+    try:
+        try:
+            wait_ready(proc, ("127.0.0.1", port), timeout=60)
+            accepted, why = True, None
+        except StartError as e:
+            text = proc.log_tail(40)
+            if proc.popen.returncode == 2 and any(k in text or k.split(".")[-1] in text for k in settings):
+                accepted, why = False, text.strip().splitlines()[-1]
+                log(f"this Sluice does not accept {', '.join(settings)}: {why}")
+            else:
+                raise StartError(f"probing {', '.join(settings)}: {e}")
+    finally:
+        proc.stop()
+    _ACCEPTS[memo] = (accepted, why)
+    return accepted
+
+
+def sluice_refusal(settings):
+    """The line with which Sluice refused `settings` in sluice_accepts, or None."""
+    return _ACCEPTS.get(tuple(sorted(settings.items())), (None, None))[1]
+
+
+def gunicorn(workdir, name, worker_class, workers, threads=None, worker_connections=None, env=None):
+    """gunicorn with the benchmark app on a Unix socket (HTTP); gevent workers come from Debian's python3-gevent."""
+    path = os.path.join(workdir, f"{name}.sock")
+    argv = [shutil.which("gunicorn") or "/usr/bin/gunicorn", "--chdir", os.path.dirname(APP),
+            "--bind", f"unix:{path}", "--workers", str(workers), "--worker-class", worker_class,
+            "--log-level", "warning"]
+    if threads:
+        argv += ["--threads", str(threads)]
+    if worker_connections:
+        argv += ["--worker-connections", str(worker_connections)]
+    argv.append("wsgi:application")
+    e = dict(env or {})
+    server = _start(name, argv, path, workdir, env=e)
+    server.url = f"unix:{path}"
     return server

@@ -1,32 +1,44 @@
 package io.sluice.limit;
 
+import java.util.Objects;
+
 /**
- * {@code limit: auto} — finds how many requests keep a backend's workers busy without piling up inside it.
+ * {@code limit: auto} — finds how many requests keep a backend's workers busy, from two signals that hold for
+ * requests of any mix of costs and for every common backend shape.
  *
- * <p>Model: a prefork backend (uWSGI, gunicorn sync) with W workers each taking S per request. With L requests in
- * flight and L &gt; W, L − W of them wait in the backend's accept queue and the mean round trip grows to S·L/W.
- * So the number waiting inside the backend is estimated, as in TCP Vegas, by
- * <pre>
- *   queued = L · (1 − (rttBase + τ) / rttMean)
- * </pre>
- * where {@code rttMean} is the mean round trip over a window of max(L, 8) samples and {@code rttBase} is the least
- * single round trip of the last ten minutes (a request that found a worker idle: about S). The long memory matters:
- * under steady overload every request waits, so a short memory would take the inflated round trip for the base
- * and let the limit creep up. τ = 1 ms is the tolerance for noise: for a backend that answers in a tenth of a
- * millisecond, scheduling and garbage collection alone add more than its whole round trip, and without τ that
- * noise would read as a queue and starve it; for an app taking milliseconds it changes little. After each window:
- * {@code queued < 2} → L + 1 (workers may be idle between requests); {@code queued > 4} → L − 1. A few requests
- * waiting inside the backend cost nothing — they would otherwise wait in Sluice's queue — while too few leave
- * workers idle for a round trip after each response.
+ * <p><b>Throughput over concurrency.</b> While the limit is what holds requests back (requests wait in Sluice's queue,
+ * or every slot is taken), each window of samples gives the backend's throughput at this limit by Little's law,
+ * {@code X = N / R}: N the requests in flight (the limit), R their mean round trip. A mean over a window, not a
+ * minimum over minutes, so a cheap health check or an odd slow request moves it by its share and no more. Only
+ * requests that started after the last change count, so each window measures one limit. Then:
+ * <ul>
+ *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
+ *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}). When it stops paying, the knee lies
+ *       between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to {@value #HEADROOM} times that,
+ *       capped at L2. A little above the knee costs nothing — those requests would otherwise wait in Sluice's queue —
+ *       while below it workers idle.</li>
+ *   <li><i>Probing</i>: after {@value #HOLD_WINDOWS} windows and {@value #HOLD_SECONDS} s at one limit, one step of an
+ *       eighth (at least 1): up three times in four, down the fourth. A step up is kept when two windows both gain at
+ *       least half of proportionally over the limit's running throughput (and far below the knee — nearly
+ *       proportional — slow start resumes); a step down is kept when two windows both lose less than a
+ *       {@value #LOSS} share of proportionally. Otherwise the limit goes back at the first window that fails.</li>
+ * </ul>
  *
- * <p>Where the kernel shows the backend's own accept queue (a local prefork backend), that queue is what the
- * estimate above guesses at, so it is heeded directly: its depth, smoothed over samples ({@code d = (d + depth) / 2}),
- * steps the limit down while it is above 4, and the limit does not grow while it is above 2. A backend that keeps
- * its connections open (threads reading requests off idle connections) shows no accept queue, and the round trips
- * alone decide.
+ * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync),
+ * the queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests
+ * in flight, {@code i - d} workers are busy. Smoothed over readings ({@code a = (a + d) / 2}), a queue above
+ * {@value #QUEUE_HIGH} sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker idles
+ * between requests); an empty queue while requests wait grows it by a quarter. Once a backend has shown a queue
+ * (within {@value #QUEUE_MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
+ * (threads or async workers, keep-alive connections) never shows one below its capacity, and throughput decides.
  *
- * <p>The limit moves only while it is what holds requests back (at least half of it in use), so an idle period
- * teaches it nothing. A dropped request (the backend's queue overflowed, or it timed out) cuts it to 90%.
+ * <p><b>Drops.</b> A connect refused because the backend's queue overflowed is evidence of overload by itself: the
+ * limit goes to 80% of what was in flight, once per change. A timeout is not: it counts only when a step up brings a
+ * higher share of timeouts than the level below it had ({@link Reason#TIMEOUTS}), and the step is undone.
+ *
+ * <p>Samples with no demand behind them (fewer than nine in ten windows' samples found the limit binding) teach
+ * nothing, so an idle period changes nothing. Every move is reported to the {@link LimitListener} with its
+ * {@link Reason}.
  *
  * <p>Not thread-safe: the dispatcher calls it under its lock.
  */
@@ -35,20 +47,68 @@ public final class AdaptiveLimit implements Limit {
   static final int INITIAL = 4;
   static final int MIN = 1;
   static final int MAX = 1000;
-  static final double ALPHA = 2;
-  static final double BETA = 4;
-  private static final int MIN_WINDOW = 8;
-  static final long TOLERANCE_NANOS = 1_000_000L;
-  private static final long BASE_BUCKET_NANOS = 10_000_000_000L;
-  private static final int BASE_BUCKETS = 60;
+  static final double GAIN = 0.5;
+  static final double LOSS = 0.1;
+  static final double HEADROOM = 1.2;
+  static final int HOLD_WINDOWS = 4;
+  static final int HOLD_SECONDS = 2;
+  static final int MAX_HOLD_SECONDS = 64;
+  static final double QUEUE_HIGH = 4;
+  static final int QUEUE_TARGET = 2;
+  static final int QUEUE_MEMORY_SECONDS = 30;
+  private static final double QUEUE_LOW = 0.5;
+  private static final int SLOW_START_WINDOW = 16;
+  private static final int WINDOW = 32;
+  private static final int MAX_WINDOW = 2000;
+  /** The relative standard error of a window's mean round trip that a decision needs. */
+  private static final double SLOW_START_PRECISION = 0.05;
+  private static final double PRECISION = 0.02;
+  private static final double BINDING_SHARE = 0.9;
+  private static final double TIMEOUT_MARGIN = 0.02;
+  private static final long SECOND = 1_000_000_000L;
+
+  private enum Phase { SLOW_START, HOLD, PROBE_UP, PROBE_DOWN }
 
   private final LimitListener listener;
   private int limit = INITIAL;
-  private long windowSum;
-  private int windowCount;
-  private final long[] baseMin = new long[BASE_BUCKETS];
-  private long baseBucket = Long.MIN_VALUE;
-  private double backendQueue;
+  private Phase phase = Phase.SLOW_START;
+  private long changedAt;
+  private boolean changed;
+  /** Samples that started before this belong to the previous limit, or to the moment of change. */
+  private long countFrom;
+  private double meanRtt;
+  private double rttVariation;
+  private Decision last;
+
+  // The current window: samples that started after the last change.
+  private int samples;
+  private int binding;
+  private int timeouts;
+  private double rttSum;
+  private double rttSquares;
+  private double inflightSum;
+
+  // Slow start: the level before this one.
+  private int prevLimit;
+  private double prevThroughput;
+  private double prevTimeouts;
+
+  // Holding: the running throughput and timeout share at this limit; probing: where the probe started.
+  private double holdThroughput;
+  private double holdTimeouts;
+  private int holdWindows;
+  private int probeFrom;
+  private int probePassed;
+  private int probes;
+  /** Time between probes: doubles after each probe that changed nothing, back to the least after any move kept. */
+  private int holdSeconds = HOLD_SECONDS;
+  /** Probes below this are not tried: it is the limit last chosen from a measured knee. */
+  private int floor = MIN;
+
+  // The backend's accept queue.
+  private double queueAverage;
+  private long queueSeenAt;
+  private boolean queueSeen;
 
   public AdaptiveLimit() {
     this(LimitListener.NONE);
@@ -56,7 +116,7 @@ public final class AdaptiveLimit implements Limit {
 
   /** @param listener told of every move, under the dispatcher's lock */
   public AdaptiveLimit(LimitListener listener) {
-    this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   @Override
@@ -70,80 +130,218 @@ public final class AdaptiveLimit implements Limit {
   }
 
   @Override
-  public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflightNow, int waiting,
+  public Decision lastDecision() {
+    return last;
+  }
+
+  @Override
+  public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflight, int waiting,
       Outcome outcome) {
-    if (outcome == Outcome.IGNORED) {
+    if (outcome == Outcome.IGNORED || (changed && nowNanos - rttNanos - countFrom < 0)) {
+      // Says nothing, or started under another limit or while the backend was settling to this one.
       return;
     }
-    long startNanos = nowNanos - rttNanos;
-    int inflight = inflightAtStart;
-    if (outcome != Outcome.SUCCESS) {
-      limit = Math.max(MIN, (int) (limit * 0.9));
-      windowSum = 0;
-      windowCount = 0;
-      return;
-    }
-    if (rttNanos <= 0) {
-      return;
-    }
-    recordBase(startNanos, rttNanos);
-    if (inflight * 2 < limit) {
-      return;
-    }
-    windowSum += rttNanos;
-    windowCount++;
-    if (windowCount < Math.max(limit, MIN_WINDOW)) {
-      return;
-    }
-    double mean = (double) windowSum / windowCount;
-    windowSum = 0;
-    windowCount = 0;
-    double queued = limit * (1 - (base() + TOLERANCE_NANOS) / mean);
-    if (queued < ALPHA && backendQueue <= ALPHA) {
-      limit = Math.min(MAX, limit + 1);
-    } else if (queued > BETA) {
-      limit = Math.max(MIN, limit - 1);
+    switch (outcome) {
+      case OVERLOAD -> {
+        int to = Math.max(MIN, (int) (Math.min(limit, inflight) * 0.8));
+        if (to < limit) {
+          floor = Math.min(floor, to);
+          change(nowNanos, to, Reason.OVERFLOW);
+          hold();
+          holdSeconds = HOLD_SECONDS;
+        }
+      }
+      case TIMEOUT -> timeouts++;
+      case SUCCESS -> {
+        samples++;
+        rttSum += rttNanos;
+        rttSquares += (double) rttNanos * rttNanos;
+        inflightSum += inflight;
+        if (waiting > 0 || inflight >= limit) {
+          binding++;
+        }
+        if (samples >= windowSize()) {
+          endWindow(nowNanos);
+        }
+      }
+      default -> { }
     }
   }
 
   @Override
   public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
-    backendQueue = (backendQueue + depth) / 2;
-    if (backendQueue > BETA) {
-      limit = Math.max(MIN, limit - 1);
+    queueAverage = (queueAverage + depth) / 2;
+    if (depth > 0) {
+      queueSeen = true;
+      queueSeenAt = nowNanos;
     }
-  }
-
-  /** Keeps the least round trip per ten-second bucket, for the last sixty buckets. */
-  private void recordBase(long nowNanos, long rttNanos) {
-    long bucket = Math.floorDiv(nowNanos, BASE_BUCKET_NANOS);
-    if (baseBucket == Long.MIN_VALUE) {
-      baseBucket = bucket;
-      java.util.Arrays.fill(baseMin, Long.MAX_VALUE);
+    boolean limiting = waiting > 0 || inflight >= limit;
+    if (!limiting) {
+      return;
     }
-    if (bucket != baseBucket) {
-      long steps = Math.min(bucket - baseBucket, BASE_BUCKETS);
-      for (long i = 1; i <= steps; i++) {
-        baseMin[(int) Math.floorMod(baseBucket + i, BASE_BUCKETS)] = Long.MAX_VALUE;
+    if (queueAverage > QUEUE_HIGH) {
+      int to = Math.max(MIN, inflight - depth + QUEUE_TARGET);
+      if (to < limit) {
+        floor = Math.min(floor, to);
+        change(nowNanos, to, Reason.BACKEND_QUEUE);
+        hold();
       }
-      baseBucket = bucket;
-    }
-    int i = (int) Math.floorMod(bucket, BASE_BUCKETS);
-    if (rttNanos < baseMin[i]) {
-      baseMin[i] = rttNanos;
+    } else if (depth == 0 && queueAverage < QUEUE_LOW && queueDecides(nowNanos) && limit < MAX) {
+      change(nowNanos, Math.min(MAX, limit + Math.max(1, limit / 4)), Reason.BACKEND_IDLE);
+      hold();
     }
   }
 
-  private double base() {
-    long min = Long.MAX_VALUE;
-    for (long m : baseMin) {
-      min = Math.min(min, m);
+  /**
+   * Samples per window: at least the limit (a round of every slot) and enough for the mean round trip to be within
+   * the precision a decision needs, given how much round trips varied in the last window ({@code n = (cv / p)²}).
+   */
+  private int windowSize() {
+    boolean starting = phase == Phase.SLOW_START;
+    double cv = rttVariation / Math.max(1, meanRtt);
+    double p = starting ? SLOW_START_PRECISION : PRECISION;
+    int needed = (int) Math.min(MAX_WINDOW, cv * cv / (p * p));
+    return Math.max(limit, Math.max(needed, starting ? SLOW_START_WINDOW : WINDOW));
+  }
+
+  /** Whether the backend has shown its accept queue lately, which then decides alone. */
+  private boolean queueDecides(long now) {
+    return queueSeen && now - queueSeenAt < QUEUE_MEMORY_SECONDS * SECOND;
+  }
+
+  private void endWindow(long now) {
+    boolean valid = binding >= BINDING_SHARE * samples;
+    // Little's law: what was in flight over how long each took; per second.
+    double throughput = inflightSum / rttSum * SECOND;
+    double timeoutShare = (double) timeouts / (samples + timeouts);
+    meanRtt = rttSum / samples;
+    rttVariation = Math.sqrt(Math.max(0, rttSquares / samples - meanRtt * meanRtt));
+    resetWindow();
+    if (!valid) {
+      return;
     }
-    return min;
+    switch (phase) {
+      case SLOW_START -> slowStart(now, throughput, timeoutShare);
+      case HOLD -> {
+        holdThroughput = holdWindows == 0 ? throughput : holdThroughput + 0.25 * (throughput - holdThroughput);
+        holdTimeouts = holdWindows == 0 ? timeoutShare : holdTimeouts + 0.25 * (timeoutShare - holdTimeouts);
+        holdWindows++;
+        if (holdWindows >= HOLD_WINDOWS && now - changedAt >= holdSeconds * SECOND && !queueDecides(now)) {
+          probe(now);
+        }
+      }
+      case PROBE_UP -> {
+        boolean moreTimeouts = timeoutShare > holdTimeouts + TIMEOUT_MARGIN;
+        double efficiency = (throughput / holdThroughput - 1) / ((double) limit / probeFrom - 1);
+        if (efficiency < GAIN || moreTimeouts) {
+          change(now, probeFrom, moreTimeouts ? Reason.TIMEOUTS : Reason.PLATEAU);
+          hold();
+          holdSeconds = Math.min(MAX_HOLD_SECONDS, holdSeconds * 2);
+        } else if (++probePassed >= 2) {
+          if (efficiency >= 0.9) {
+            // Nearly proportional: far below the knee, so ramp again.
+            phase = Phase.SLOW_START;
+            prevLimit = limit;
+            prevThroughput = throughput;
+            prevTimeouts = timeoutShare;
+            change(now, Math.min(MAX, limit * 2), Reason.SLOW_START);
+          } else {
+            floor = limit;
+            holdAt(throughput, timeoutShare);
+          }
+        }
+      }
+      case PROBE_DOWN -> {
+        double loss = (1 - throughput / holdThroughput) / (1 - (double) limit / probeFrom);
+        if (loss > LOSS) {
+          change(now, probeFrom, Reason.PROBE_LOST);
+          hold();
+          holdSeconds = Math.min(MAX_HOLD_SECONDS, holdSeconds * 2);
+        } else if (++probePassed >= 2) {
+          holdAt(throughput, timeoutShare);
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void slowStart(long now, double throughput, double timeoutShare) {
+    if (prevThroughput > 0) {
+      double efficiency = (throughput / prevThroughput - 1) / ((double) limit / prevLimit - 1);
+      if (efficiency < GAIN || timeoutShare > prevTimeouts + TIMEOUT_MARGIN) {
+        double knee = prevLimit * Math.max(1, throughput / prevThroughput);
+        int to = Math.max(MIN, Math.min(limit, (int) Math.ceil(knee * HEADROOM)));
+        floor = to;
+        hold();
+        if (to != limit) {
+          change(now, to, timeoutShare > prevTimeouts + TIMEOUT_MARGIN ? Reason.TIMEOUTS : Reason.PLATEAU);
+        }
+        return;
+      }
+    }
+    if (limit >= MAX) {
+      hold();
+      return;
+    }
+    prevLimit = limit;
+    prevThroughput = throughput;
+    prevTimeouts = timeoutShare;
+    change(now, Math.min(MAX, limit * 2), Reason.SLOW_START);
+  }
+
+  private void probe(long now) {
+    int step = Math.max(1, Math.round(limit / 8f));
+    boolean down = ++probes % 4 == 0;
+    int to = down ? limit - step : limit + step;
+    if (to < Math.max(MIN, floor) || to > MAX) {
+      holdWindows = 0;
+      return;
+    }
+    probeFrom = limit;
+    probePassed = 0;
+    phase = down ? Phase.PROBE_DOWN : Phase.PROBE_UP;
+    change(now, to, Reason.PROBE);
+  }
+
+  /** Holds at the current limit, learning its throughput afresh. */
+  private void hold() {
+    phase = Phase.HOLD;
+    holdWindows = 0;
+  }
+
+  /** Holds at the current limit, whose throughput a probe just measured to be better. */
+  private void holdAt(double throughput, double timeoutShare) {
+    phase = Phase.HOLD;
+    holdSeconds = HOLD_SECONDS;
+    holdWindows = 1;
+    holdThroughput = throughput;
+    holdTimeouts = timeoutShare;
+  }
+
+  private void change(long now, int to, Reason reason) {
+    int from = limit;
+    limit = to;
+    changedAt = now;
+    changed = true;
+    countFrom = now + (long) meanRtt;
+    resetWindow();
+    if (to != from) {
+      last = new Decision(now, from, to, reason);
+      listener.changed(last);
+    }
+  }
+
+  private void resetWindow() {
+    samples = 0;
+    binding = 0;
+    timeouts = 0;
+    rttSum = 0;
+    rttSquares = 0;
+    inflightSum = 0;
   }
 
   @Override
   public String toString() {
-    return "AdaptiveLimit[" + limit + "]";
+    return "AdaptiveLimit[" + limit + ", " + phase + "]";
   }
 }

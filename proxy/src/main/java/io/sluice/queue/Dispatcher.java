@@ -115,9 +115,14 @@ public final class Dispatcher {
 
   /** Tells one backend's limit how deep the backend's own accept queue is (see {@link Limit#onBackendQueue}). */
   public void backendQueue(Lane lane, int depth) {
+    Waiter granted;
     synchronized (lock) {
-      lane.limit.onBackendQueue(clock.getAsLong(), depth, lane.inflight, line.depth());
+      long now = clock.getAsLong();
+      lane.limit.onBackendQueue(now, depth, lane.inflight, line.depth());
+      // A limit that grew starts waiting requests now, not at the next release.
+      granted = drain(now);
     }
+    deliverGrants(granted);
   }
 
   /** Changes the queue bound. Requests already waiting stay, even above a lower bound; newcomers are refused. */

@@ -1,121 +1,209 @@
 package io.sluice.limit;
 
+import static io.sluice.limit.Simulation.MS;
+import static io.sluice.limit.Simulation.SECOND;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@link AdaptiveLimit} against simulated backends of every common shape, on a simulated clock: it must reach within
+ * a few percent of the best fixed limit's throughput (found by trying a sweep of them on the same model), keep the
+ * clients' p99 within 1.2 times the best fixed limit's, and not be fooled by health checks, mixed costs or timeouts.
+ */
 class AdaptiveLimitTest {
 
-  private static final long MS = 1_000_000L;
+  private static final long RUN = 60 * SECOND;
+  /** By when auto must have converged: its throughput is measured from here to the end of the run. */
+  private static final long CONVERGED_BY = 10 * SECOND;
 
-  /**
-   * Feeds the limit what a prefork backend with {@code workers} workers of {@code serviceMs} each reports when
-   * the limit is always in use: below the worker count a request takes the service time, above it it also waits
-   * for (L - W) / W service times.
-   */
-  private static int settle(AdaptiveLimit limit, int workers, double serviceMs, int samples, long seed) {
-    return settle(limit, workers, serviceMs, samples, seed, false);
+  record Shape(String name, Supplier<SimBackend> backend, Simulation.Route route, int clients, int[] fixedLimits,
+      boolean healthCheck) {
+    @Override
+    public String toString() {
+      return name;
+    }
+
+    Simulation run(Limit limit, long seed) {
+      Simulation sim = new Simulation(backend.get(), limit, route, 60 * SECOND, seed).clients(clients);
+      if (healthCheck) {
+        sim.healthCheck(Simulation.fixed(MS), SECOND);
+      }
+      return sim.runUntil(RUN);
+    }
   }
 
-  /**
-   * As above; with {@code visibleQueue}, the backend's accept queue (the L - W requests no worker has taken) is also
-   * reported, every twentieth sample, as the kernel sampler would.
-   */
-  private static int settle(AdaptiveLimit limit, int workers, double serviceMs, int samples, long seed,
-      boolean visibleQueue) {
-    Random jitter = new Random(seed);
-    long now = 0;
-    for (int i = 0; i < samples; i++) {
-      int l = limit.current();
-      double rtt = serviceMs * Math.max(1.0, (double) l / workers) * (0.97 + 0.06 * jitter.nextDouble());
-      now += (long) (serviceMs * MS / Math.min(l, workers));
-      limit.onSample(now + (long) (rtt * MS), (long) (rtt * MS), l, l, 1, Outcome.SUCCESS);
-      if (visibleQueue && i % 20 == 0) {
-        limit.onBackendQueue(now, Math.max(0, limit.current() - workers), limit.current(), 1);
+  static Stream<Shape> shapes() {
+    return Stream.of(
+        new Shape("uWSGI prefork 2 x 5 ms", () -> SimBackend.prefork(2, 100), Simulation.fixed(5 * MS), 64,
+            new int[] {1, 2, 3, 4, 6, 8}, false),
+        new Shape("uWSGI prefork 8 x 20 ms", () -> SimBackend.prefork(8, 100), Simulation.fixed(20 * MS), 64,
+            new int[] {6, 8, 9, 10, 12, 16}, false),
+        new Shape("gthread 8 threads x 10 ms, local socket", () -> SimBackend.threaded(8, true),
+            Simulation.fixed(10 * MS), 64, new int[] {4, 8, 9, 10, 12, 16, 32}, false),
+        new Shape("threaded 8 x 20-80 ms, remote", () -> SimBackend.threaded(8, false),
+            Simulation.uniform(20 * MS, 80 * MS), 64, new int[] {6, 8, 9, 10, 12, 16, 32}, false),
+        new Shape("gevent 200 connections x 50 ms of I/O, 2 CPUs", () -> SimBackend.async(200, 2, 1_200_000L, 2048),
+            Simulation.fixed(50 * MS), 256, new int[] {25, 50, 75, 100, 150, 200, 256}, false),
+        new Shape("uWSGI prefork 16 x 50 ms with a 1 ms health check every second",
+            () -> SimBackend.prefork(16, 100), Simulation.fixed(50 * MS), 64, new int[] {12, 16, 17, 18, 20, 24, 32},
+            true),
+        new Shape("uWSGI prefork 16 x 20-80 ms", () -> SimBackend.prefork(16, 100),
+            Simulation.uniform(20 * MS, 80 * MS), 64, new int[] {12, 16, 17, 18, 20, 24, 32}, false),
+        new Shape("single thread x 200 us, remote", () -> SimBackend.threaded(1, false), Simulation.fixed(200_000L),
+            64, new int[] {1, 2, 3, 4, 6, 8, 16}, false));
+  }
+
+  private record Best(int limit, double throughput, double p99) {
+  }
+
+  private static Best bestFixed(Shape shape) {
+    Best best = null;
+    for (int l : shape.fixedLimits()) {
+      Simulation sim = shape.run(new FixedLimit(l), 42);
+      double x = sim.throughput(CONVERGED_BY, RUN);
+      if (best == null || x > best.throughput()) {
+        best = new Best(l, x, sim.latencyMillis(0.99));
       }
     }
-    return limit.current();
+    return best;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("shapes")
+  void reachesTheBestFixedLimitsThroughput(Shape shape) {
+    Best best = bestFixed(shape);
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
+    Simulation sim = shape.run(auto, 42);
+    double x = sim.throughput(CONVERGED_BY, RUN);
+    String story = shape + ": auto " + Math.round(x) + "/s at limit " + auto.current() + ", best fixed limit "
+        + best.limit() + " " + Math.round(best.throughput()) + "/s; decisions " + decisions;
+    assertTrue(x >= 0.97 * best.throughput(), story);
+    assertTrue(sim.latencyMillis(0.99) <= 1.2 * best.p99(), story + "; p99 " + sim.latencyMillis(0.99)
+        + " ms against " + best.p99());
+    assertTrue(decisions.size() < 60, "it settles rather than oscillating: " + story);
   }
 
   @Test
-  void settlesAFewAboveTheWorkersOfASmallBackend() {
-    int l = settle(new AdaptiveLimit(), 2, 5, 5_000, 1);
-    assertTrue(l >= 3 && l <= 8, "limit " + l + " for 2 workers");
+  void aCheapHealthCheckDoesNotPinTheLimitOfACostlyApp() {
+    AdaptiveLimit auto = new AdaptiveLimit();
+    shapes().filter(Shape::healthCheck).findFirst().orElseThrow().run(auto, 3);
+    assertTrue(auto.current() >= 16, "16 workers of 50 ms each, limit " + auto.current());
   }
 
   @Test
-  void growsToTheWorkersOfALargeBackend() {
-    int l = settle(new AdaptiveLimit(), 32, 20, 50_000, 2);
-    assertTrue(l >= 33 && l <= 40, "limit " + l + " for 32 workers");
+  void threeTimeoutsInARowDoNotCostThroughput() {
+    for (SimBackend backend : List.of(SimBackend.prefork(16, 100), SimBackend.threaded(16, false))) {
+      AdaptiveLimit auto = new AdaptiveLimit();
+      Simulation sim = new Simulation(backend, auto, Simulation.fixed(50 * MS), 2 * SECOND, 7).clients(64)
+          .inject(20 * SECOND, 3, Simulation.fixed(3 * SECOND)).runUntil(30 * SECOND);
+      assertEquals(3, sim.timeouts());
+      double before = sim.throughput(15 * SECOND, 20 * SECOND);
+      double after = sim.throughput(27 * SECOND, 28 * SECOND);
+      assertTrue(after >= 0.95 * before, "throughput " + before + "/s before three timeouts, " + after
+          + "/s five seconds after them");
+    }
   }
 
   @Test
-  void doesNotCreepUpUnderLongOverload() {
-    AdaptiveLimit limit = new AdaptiveLimit();
-    int first = settle(limit, 2, 5, 5_000, 3);
-    int later = settle(limit, 2, 5, 200_000, 4);
-    assertTrue(later <= first + 2, "limit went from " + first + " to " + later);
+  void anAsyncBackendIsFullyUsedWithinTwoSecondsOfAColdStart() {
+    Shape gevent = shapes().filter(s -> s.name().startsWith("gevent")).findFirst().orElseThrow();
+    Best best = bestFixed(gevent);
+    Simulation sim = gevent.run(new AdaptiveLimit(), 11);
+    long reached = sim.timeToReach(0.9 * best.throughput(), 250 * MS);
+    assertTrue(reached > 0 && reached <= 2 * SECOND, "90% of " + Math.round(best.throughput()) + "/s reached after "
+        + reached / 1e6 + " ms");
   }
 
   @Test
-  void learnsNothingWhileMostlyIdle() {
+  void aBackendWhoseQueueOverflowsIsCutOncePerChange() {
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit limit = new AdaptiveLimit(decisions::add);
+    limit.onSample(10 * MS, 1 * MS, 4, 4, 10, Outcome.OVERLOAD);
+    assertEquals(3, limit.current(), "80% of the four in flight");
+    // Two more refusals of requests sent before the cut: one cut is enough.
+    limit.onSample(11 * MS, 2 * MS, 4, 3, 10, Outcome.OVERLOAD);
+    limit.onSample(11 * MS, 2 * MS, 4, 3, 10, Outcome.OVERLOAD);
+    assertEquals(3, limit.current());
+    assertEquals(List.of(new Decision(10 * MS, 4, 3, Reason.OVERFLOW)), decisions);
+    assertEquals("down", limit.lastDecision().direction());
+  }
+
+  @Test
+  void timeoutsAloneNeverLowerTheLimit() {
     AdaptiveLimit limit = new AdaptiveLimit();
     for (int i = 0; i < 1000; i++) {
-      limit.onSample(i * 10 * MS + 5 * MS, 5 * MS, 1, 1, 0, Outcome.SUCCESS);
+      limit.onSample(i * SECOND, SECOND, 4, 4, 10, Outcome.TIMEOUT);
+    }
+    assertEquals(AdaptiveLimit.INITIAL, limit.current());
+    assertNull(limit.lastDecision());
+  }
+
+  @Test
+  void learnsNothingWithoutDemand() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    for (int i = 0; i < 10_000; i++) {
+      // One request at a time, none waiting: the limit is not what holds anything back.
+      limit.onSample(i * 10 * MS, 5 * MS, 1, 1, 0, Outcome.SUCCESS);
+      limit.onBackendQueue(i * 10 * MS, 0, 1, 0);
     }
     assertEquals(AdaptiveLimit.INITIAL, limit.current());
   }
 
   @Test
-  void aDropCutsTheLimit() {
+  void aBackendThatScalesWithoutEndStopsAtTheMaximum() {
     AdaptiveLimit limit = new AdaptiveLimit();
-    settle(limit, 40, 5, 40_000, 5);
-    int before = limit.current();
-    limit.onSample(0, 0, before, before, 1, Outcome.OVERLOAD);
-    assertEquals((int) (before * 0.9), limit.current());
-    for (int i = 0; i < 100; i++) {
-      limit.onSample(0, 0, 1, 1, 1, Outcome.OVERLOAD);
-    }
-    assertEquals(AdaptiveLimit.MIN, limit.current());
-  }
-
-  @Test
-  void aVisibleBackendQueueHoldsTheLimitAFewAboveTheWorkers() {
-    for (int workers : new int[] {2, 8, 32}) {
-      AdaptiveLimit limit = new AdaptiveLimit();
-      int l = settle(limit, workers, 5, 400_000, workers, true);
-      assertTrue(l > workers && l <= workers + 5, "limit " + l + " for " + workers + " workers");
-    }
-  }
-
-  @Test
-  void aDeepBackendQueueBringsAHighLimitDown() {
-    AdaptiveLimit limit = new AdaptiveLimit();
-    settle(limit, 40, 5, 40_000, 6);
-    int before = limit.current();
-    for (int i = 0; i < 20; i++) {
-      limit.onBackendQueue(0, 30, limit.current(), 1);
-    }
-    assertTrue(limit.current() < before - 10, before + " -> " + limit.current());
-  }
-
-  /**
-   * A fast single-threaded backend (50 µs per request) seen through a noisy event loop: every round trip gets up to
-   * half a millisecond of jitter. The limit must grow until the backend is busy, not shrink on noise.
-   */
-  @Test
-  void jitterIsNotMistakenForAQueueAtAFastBackend() {
-    AdaptiveLimit limit = new AdaptiveLimit();
-    Random jitter = new Random(7);
     long now = 0;
-    for (int i = 0; i < 200_000; i++) {
-      int l = limit.current();
-      double rttUs = 50.0 * l + 500 * jitter.nextDouble();
-      now += 50_000;
-      limit.onSample(now + (long) (rttUs * 1000), (long) (rttUs * 1000), l, l, 1, Outcome.SUCCESS);
+    for (int i = 0; i < 200_000 && limit.current() < AdaptiveLimit.MAX; i++) {
+      now += MS;
+      limit.onSample(now, 10 * MS, limit.current(), limit.current(), 1, Outcome.SUCCESS);
     }
-    assertTrue(limit.current() >= 16, "limit " + limit.current() + " for a fast backend");
+    assertEquals(AdaptiveLimit.MAX, limit.current());
+  }
+
+  @Test
+  void aVisibleQueueDecides() {
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit limit = new AdaptiveLimit(decisions::add);
+    // Requests wait in Sluice; the backend showed a queue once, then none: its workers idle, so more go in.
+    limit.onBackendQueue(0, 1, 4, 4);
+    long now = 0;
+    while (limit.current() < 8) {
+      now += 250 * MS;
+      limit.onBackendQueue(now, 0, limit.current(), 4);
+    }
+    assertEquals(List.of(4, 5, 6, 7), decisions.stream().map(Decision::from).toList(), "a quarter more each time");
+    assertEquals(Reason.BACKEND_IDLE, limit.lastDecision().reason());
+    // Now 7 of the 8 wait in the backend's queue: one worker is busy. Once the average passes the threshold, the
+    // limit becomes the busy workers and a couple more.
+    limit.onBackendQueue(now + 250 * MS, 7, 8, 4);
+    assertEquals(8, limit.current(), "the average is not yet past " + AdaptiveLimit.QUEUE_HIGH);
+    limit.onBackendQueue(now + 500 * MS, 7, 8, 4);
+    assertEquals(8 - 7 + AdaptiveLimit.QUEUE_TARGET, limit.current());
+    assertEquals(Reason.BACKEND_QUEUE, limit.lastDecision().reason());
+  }
+
+  @Test
+  void anEmptyQueueMeansNothingForABackendThatNeverShowedOne() {
+    AdaptiveLimit limit = new AdaptiveLimit();
+    for (int i = 0; i < 100; i++) {
+      limit.onBackendQueue(i * 250 * MS, 0, 4, 100);
+    }
+    assertEquals(AdaptiveLimit.INITIAL, limit.current(), "threads that accept eagerly never show a queue");
+  }
+
+  @Test
+  void reasonsAreMetricLabels() {
+    assertEquals("slow_start", Reason.SLOW_START.label());
+    assertEquals("backend_queue", Reason.BACKEND_QUEUE.label());
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.limit.FixedLimit;
+import io.sluice.limit.Limit;
 import io.sluice.limit.Outcome;
 import io.sluice.testing.FakeTime;
 import java.util.ArrayList;
@@ -244,6 +245,40 @@ class DispatcherTest {
     d.setLimit(lanes.get(0), new FixedLimit(4));
     assertEquals(4, t.stream().filter(x -> x.permit != null).count());
     assertEquals(4, d.snapshot().backends().get(0).inflight());
+  }
+
+  @Test
+  void aLimitThatGrowsOnABackendQueueReadingStartsWaitersAtOnce() {
+    lanes.add(new Lane(0, new Limit() {
+      int limit = 1;
+
+      @Override
+      public int current() {
+        return limit;
+      }
+
+      @Override
+      public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflight, int waiting,
+          Outcome outcome) {
+      }
+
+      @Override
+      public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
+        limit = depth == 0 ? 3 : limit;
+      }
+
+      @Override
+      public String setting() {
+        return "auto";
+      }
+    }));
+    Dispatcher d = new Dispatcher(lanes, new FifoLine(100, 10 * SECOND), time, time);
+    List<RecordingTicket> t = tickets(4);
+    t.forEach(x -> x.enqueue(d));
+    assertEquals(3, d.depth());
+    d.backendQueue(lanes.get(0), 0);
+    assertEquals(1, d.depth(), "two more started without waiting for a release");
+    assertNotNull(t.get(2).permit);
   }
 
   @Test
