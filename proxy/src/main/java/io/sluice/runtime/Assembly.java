@@ -3,13 +3,13 @@ package io.sluice.runtime;
 import io.sluice.admin.AdminServer;
 import io.sluice.admin.Control;
 import io.sluice.admin.StateFile;
-import io.sluice.admin.StateFileException;
 import io.sluice.backend.BackendProtocol;
 import io.sluice.backend.SocketConnector;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
+import io.sluice.config.ConfigException;
 import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kernel.FdLimits;
@@ -48,7 +48,6 @@ public final class Assembly {
   private final Vertx vertx;
   private final SluiceConfig config;
   private final Upstreams upstreams;
-  private final Dispatcher dispatcher;
   private final Stats stats;
   private final FrontendServer front;
   private final List<LiveListener> listeners;
@@ -64,12 +63,11 @@ public final class Assembly {
     this.vertx = vertx;
     this.config = config;
     this.upstreams = upstreams;
-    this.dispatcher = upstreams.dispatcher();
     this.stats = stats;
     this.front = front;
     this.listeners = listeners;
     this.sampler = sampler;
-    this.memoryReturn = new MemoryReturn(vertx, dispatcher);
+    this.memoryReturn = new MemoryReturn(vertx, upstreams.dispatcher());
     this.control = control;
     this.metrics = metrics;
     this.admin = admin;
@@ -86,8 +84,10 @@ public final class Assembly {
     SluiceConfig config;
     try {
       config = StateFile.overlay(configured);
-    } catch (StateFileException e) {
-      throw new StartupException("admin.stateFile " + e.getMessage(), e.usage());
+    } catch (ConfigException e) {
+      throw new StartupException("admin.stateFile " + e.getMessage(), true);
+    } catch (IOException e) {
+      throw new StartupException("admin.stateFile " + e.getMessage(), false);
     }
     Listeners kernel = Listeners.system();
     FdLimits fds = FdLimits.system();
@@ -164,6 +164,7 @@ public final class Assembly {
    * answers whatever still waits with 503 and closes. Blocks until done.
    */
   public void stop(Duration drain) {
+    Dispatcher dispatcher = upstreams.dispatcher();
     long timer = vertx.setTimer(Math.max(1, drain.toMillis()), id -> dispatcher.rejectAll(Rejection.SHUTDOWN));
     try {
       front.shutdown(drain.plus(LAST_WORDS)).await(drain.plus(LAST_WORDS).toMillis() + 5000, TimeUnit.MILLISECONDS);
@@ -220,7 +221,7 @@ public final class Assembly {
   }
 
   public Dispatcher dispatcher() {
-    return dispatcher;
+    return upstreams.dispatcher();
   }
 
   public Stats stats() {

@@ -37,7 +37,6 @@ final class LiveControl implements Control {
   private final List<LiveListener> listeners;
   private final Backlogs backlogs;
   private final Upstreams upstreams;
-  private final Dispatcher dispatcher;
   private final Stats stats;
   private final KernelSampler sampler;
   private final IntSupplier fdHeadroom;
@@ -56,7 +55,6 @@ final class LiveControl implements Control {
     this.backlogs = backlogs;
     this.effectiveQueueMax = effectiveQueueMax;
     this.upstreams = upstreams;
-    this.dispatcher = upstreams.dispatcher();
     this.stats = stats;
     this.sampler = sampler;
     this.fdHeadroom = fdHeadroom;
@@ -83,6 +81,7 @@ final class LiveControl implements Control {
     }
     int queueMax = next.queueMax().isMax() ? fdHeadroom.getAsInt() : next.queueMax().value();
     int backlog = backlogs.apply(next.backlog());
+    Dispatcher dispatcher = upstreams.dispatcher();
     dispatcher.setMaxDepth(queueMax);
     effectiveQueueMax = queueMax;
     dispatcher.setTimeoutNanos(next.queueTimeout().toNanos());
@@ -107,7 +106,7 @@ final class LiveControl implements Control {
   @Override
   public Status status() {
     Limits l = limits;
-    Dispatcher.Snapshot q = dispatcher.snapshot();
+    Dispatcher.Snapshot q = upstreams.dispatcher().snapshot();
     KernelSampler.Readings kernel = sampler.readings();
     List<Status.Listener> ls = new ArrayList<>();
     for (LiveListener listener : listeners) {
