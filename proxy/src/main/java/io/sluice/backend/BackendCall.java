@@ -14,7 +14,7 @@ import java.lang.System.Logger.Level;
  * The backend side of one request, from its place in the queue to the end of its response. It encodes the head
  * before the request waits (once per way its backends encode, so a request no backend could take is refused at once),
  * waits for a {@link Permit}, sends the request over a connection of the backend the permit names, hands the response
- * to its {@link ClientSide}, and gives the permit back at one point ({@link #settle}) with how the exchange ended.
+ * to its {@link ClientSide}, and gives the permit back at one point ({@code settle}) with how the exchange ended.
  *
  * <pre>
  *   QUEUED ──grant──▶ CONNECTING ──connected──▶ SENT ──head──▶ STREAMING ──end or failure──▶ DONE

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.limit.FixedLimit;
-import io.sluice.limit.Limit;
 import io.sluice.limit.Outcome;
 import io.sluice.testing.FakeTime;
+import io.sluice.testing.RecordingLimit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -249,29 +249,9 @@ class DispatcherTest {
 
   @Test
   void aLimitThatGrowsOnABackendQueueReadingStartsWaitersAtOnce() {
-    lanes.add(new Lane(0, new Limit() {
-      int limit = 1;
-
-      @Override
-      public int current() {
-        return limit;
-      }
-
-      @Override
-      public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflight, int waiting,
-          Outcome outcome) {
-      }
-
-      @Override
-      public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
-        limit = depth == 0 ? 3 : limit;
-      }
-
-      @Override
-      public String setting() {
-        return "auto";
-      }
-    }));
+    RecordingLimit limit = new RecordingLimit(1);
+    limit.afterQueueReading = 3;
+    lanes.add(new Lane(0, limit));
     Dispatcher d = new Dispatcher(lanes, new FifoLine(100, 10 * SECOND), time, time);
     List<RecordingTicket> t = tickets(4);
     t.forEach(x -> x.enqueue(d));

@@ -19,8 +19,6 @@ import io.sluice.kernel.KernelSampler;
 import io.sluice.kernel.ListenerSocket;
 import io.sluice.kernel.Listeners;
 import io.sluice.limit.Decision;
-import io.sluice.limit.Limit;
-import io.sluice.limit.Outcome;
 import io.sluice.limit.Reason;
 import io.sluice.metrics.Metrics;
 import io.sluice.queue.Dispatcher;
@@ -29,6 +27,7 @@ import io.sluice.server.Stats;
 import io.sluice.status.Status;
 import io.sluice.testing.FakeTime;
 import io.sluice.testing.FixedKernel;
+import io.sluice.testing.RecordingLimit;
 import io.sluice.testing.ScriptedConnector;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -58,8 +57,9 @@ class LiveControlTest {
   LiveControlTest() {
     BackendConfig config = BackendConfig.of("app", new Address.Unix(Path.of("/run/app.sock")), Protocol.HTTP,
         LimitSetting.AUTO);
-    app = new Upstream(0, config, new HttpProtocol(), new ScriptedConnector(time, SECOND),
-        listener -> new LearnedLimit(new Decision(time.getAsLong() - 1500 * 1_000_000L, 4, 8, Reason.SLOW_START)));
+    RecordingLimit learned = new RecordingLimit(8);
+    learned.last = new Decision(time.getAsLong() - 1500 * 1_000_000L, 4, 8, Reason.SLOW_START);
+    app = new Upstream(0, config, new HttpProtocol(), new ScriptedConnector(time, SECOND), listener -> learned);
     Dispatcher dispatcher = new Dispatcher(List.of(app.lane()), new FifoLine(100, 60 * SECOND), time, time);
     upstreams = new Upstreams(List.of(app), dispatcher, Metrics.noop(), time);
     FixedKernel fixed = new FixedKernel(Map.of());
@@ -153,29 +153,6 @@ class LiveControlTest {
     kernel.relistens.clear();
     backlogs.somaxconnChanged(4096);
     assertEquals(List.of(), kernel.relistens);
-  }
-
-  /** A limit that already moved once. */
-  private record LearnedLimit(Decision last) implements Limit {
-    @Override
-    public int current() {
-      return last.to();
-    }
-
-    @Override
-    public void onSample(long nowNanos, long rttNanos, int inflightAtStart, int inflight, int waiting,
-        Outcome outcome) {
-    }
-
-    @Override
-    public String setting() {
-      return "auto";
-    }
-
-    @Override
-    public Decision lastDecision() {
-      return last;
-    }
   }
 
   /** The listen backlog calls, written down; {@code refusePort}'s listener refuses a new one. */
