@@ -59,6 +59,13 @@ function kernelQueue(q, unknown) {
   return q ? q.depth + " / " + q.max : "unknown" + (unknown ? " (" + unknown + ")" : "");
 }
 
+// The limit's last move in one short cell: "↑ 8 slow_start 1.2 s ago"; empty while it never moved.
+function lastDecision(d) {
+  if (!d) return "";
+  const ago = d.agoMs < 60000 ? (d.agoMs / 1000).toFixed(1) + " s" : Math.round(d.agoMs / 60000) + " min";
+  return (d.direction === "up" ? "\u2191 " : "\u2193 ") + d.to + " " + d.reason + " " + ago + " ago";
+}
+
 function setState(text, kind) {
   const s = document.getElementById("state");
   s.textContent = text;
@@ -75,7 +82,8 @@ function render(st) {
   ]);
   document.getElementById("backends").replaceChildren(...st.backends.map(b => {
     const limit = b.limit.setting === "auto" ? "auto (" + b.limit.current + ")" : b.limit.current;
-    return row([b.name, el("span", b.address, "address"), b.protocol, limit, b.inflight, kernelQueue(b.kernelQueue, b.kernelQueueUnknown),
+    return row([b.name, el("span", b.address, "address"), b.protocol, limit, lastDecision(b.limit.lastDecision),
+      b.inflight, kernelQueue(b.kernelQueue, b.kernelQueueUnknown),
       b.paused ? el("span", "backing off", "paused") : ""]);
   }));
   document.getElementById("listeners").replaceChildren(...st.listeners.map(l => row([

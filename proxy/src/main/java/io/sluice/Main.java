@@ -4,12 +4,14 @@ import io.sluice.config.CommandLine;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
 import io.sluice.config.SluiceConfig;
+import io.sluice.log.LogFormat;
+import io.sluice.runtime.StartupException;
 import java.io.PrintStream;
-import java.lang.System.Logger.Level;
 import java.util.Arrays;
 
 /**
- * The {@code sluice} command: runs the proxy, or one of its tools ({@code demo}, {@code spike}, {@code limits}).
+ * The {@code sluice} command: runs the proxy, or {@code sluice limits}. The demo and the spike tool ship in the demo
+ * module's jar, whose entry point hands every other command line back to this one.
  *
  * <p>Exit status: 0 after a clean stop (SIGTERM or SIGINT drain the queue first), 2 for a refused flag or setting
  * (one line on standard error says which), 1 when Sluice cannot start.
@@ -20,23 +22,17 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
-    LogFormat.install(System.getenv("SLUICE_LOG"));
+    LogFormat.setUp();
     PrintStream out = System.out;
     PrintStream err = System.err;
-    if (args.length > 0 && args[0].equals("spike")) {
-      System.exit(io.sluice.demo.Spike.run(Arrays.copyOfRange(args, 1, args.length), out));
+    if (args.length > 0 && (args[0].equals("demo") || args[0].equals("spike"))) {
+      err.println("sluice: " + args[0] + " is in the demo jar (demo/target/sluice-demo.jar): run bin/sluice " + args[0]
+          + ", or java -jar sluice-demo.jar " + args[0]);
+      System.exit(2);
     }
     if (args.length > 0 && args[0].equals("limits")) {
       System.exit(io.sluice.admin.LimitsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), out,
           err));
-    }
-    if (args.length > 0 && args[0].equals("demo")) {
-      int status = Demo.run(Arrays.copyOfRange(args, 1, args.length), out, err);
-      if (status >= 0) {
-        System.exit(status);
-      }
-      return;
     }
     Invocation invocation;
     try {
@@ -58,31 +54,12 @@ public final class Main {
     Sluice sluice;
     try {
       sluice = Sluice.start(config);
-    } catch (Sluice.StartupException e) {
+    } catch (StartupException e) {
       err.println("sluice: " + e.getMessage());
       System.exit(e.usage() ? 2 : 1);
       return;
     }
-    stopOnSignal(sluice, () -> { });
-  }
-
-  /**
-   * SIGTERM and SIGINT run the JVM's shutdown hooks: this one drains, then halts with status 0 (the JVM would
-   * otherwise exit with 128 + the signal number). {@code afterStop} runs once the drain is over.
-   */
-  static void stopOnSignal(Sluice sluice, Runnable afterStop) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      // Fetched here, not in a static field: logging must not start before main() picks its LogManager.
-      System.Logger log = System.getLogger(Main.class.getName());
-      log.log(Level.INFO, "stopping: no new connections; draining queued and in-flight requests for up to "
-          + io.sluice.config.Durations.format(sluice.config().drainTimeout()));
-      sluice.stop(sluice.config().drainTimeout());
-      afterStop.run();
-      log.log(Level.INFO, "stopped: " + sluice.stats().received() + " requests received");
-      ShutdownSafeLogManager.resetFinally();
-      System.out.flush();
-      Runtime.getRuntime().halt(0);
-    }, "sluice-shutdown"));
+    sluice.stopOnSignal(() -> { });
   }
 
   static String version() {

@@ -1,15 +1,15 @@
 package io.sluice.admin;
 
-import io.sluice.config.AdminConfig;
 import io.sluice.config.Address;
-import io.sluice.server.FrontendServer;
+import io.sluice.config.AdminConfig;
+import io.sluice.metrics.MetricsSource;
+import io.sluice.net.Sockets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -17,7 +17,6 @@ import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -61,15 +60,15 @@ public final class AdminServer {
       throw new IOException("admin API on " + at + ": a token is required on an address other machines can "
           + "reach (expected: --admin-token TOKEN or SLUICE_ADMIN_TOKEN, or bind to 127.0.0.1)");
     }
-    FrontendServer.prepareUnixPaths(List.of(new FrontendServer.Listener(at, 128)));
+    if (at instanceof Address.Unix u) {
+      Sockets.prepareUnixPath(u.path());
+    }
     Router router = router(vertx, new Access(config.token()), control, metrics,
         config.stateFile().map(StateFile::new));
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120)
             .setIdleTimeoutUnit(TimeUnit.SECONDS))
         .requestHandler(router);
-    Future<HttpServer> listening = at instanceof Address.Tcp t
-        ? server.listen(t.port(), t.bindHost())
-        : server.listen(SocketAddress.domainSocketAddress(((Address.Unix) at).path().toAbsolutePath().toString()));
+    Future<HttpServer> listening = server.listen(Sockets.bindAddress(at));
     try {
       listening.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {

@@ -1,5 +1,6 @@
 package io.sluice.admin;
 
+import io.sluice.status.Status;
 import io.vertx.core.Future;
 
 /**

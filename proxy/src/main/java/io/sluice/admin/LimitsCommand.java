@@ -1,10 +1,14 @@
 package io.sluice.admin;
 
-import io.sluice.config.AdminConfig;
+import io.sluice.cli.Args;
+import io.sluice.cli.Option;
+import io.sluice.cli.UsageException;
 import io.sluice.config.Address;
+import io.sluice.config.AdminConfig;
 import io.sluice.config.CommandLine;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Invocation;
+import io.sluice.net.Sockets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -17,7 +21,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,16 +52,22 @@ public final class LimitsCommand {
       """;
   private static final String KEYS = "backlog, queue.max, queue.timeout or backend.NAME.limit";
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final String TOKEN_FORMS = "a non-empty token";
+  private static final Option CONFIG = Option.value("--config", "FILE", "a YAML file");
+  private static final Option ADMIN = Option.value("--admin", "ADDR", "HOST:PORT or unix:/path");
+  private static final Option TOKEN = Option.value("--admin-token", "TOKEN", TOKEN_FORMS);
+  private static final Option JSON = Option.flag("--json");
+  private static final List<Option> OPTIONS = List.of(CONFIG, ADMIN, TOKEN, JSON);
 
   private LimitsCommand() {
   }
 
   /** Runs the command with the arguments after {@code limits}; returns the exit status. */
   public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    Args parsed;
+    Parsed parsed;
     try {
-      parsed = Args.parse(args, env);
-    } catch (IllegalArgumentException e) {
+      parsed = Parsed.parse(args, env);
+    } catch (IllegalArgumentException | UsageException e) {
       err.println("sluice limits: " + e.getMessage());
       return 2;
     }
@@ -131,51 +140,40 @@ public final class LimitsCommand {
   }
 
   /** The command line of {@code sluice limits}. */
-  private static final class Args {
+  private static final class Parsed {
     Address admin;
     String token;
     boolean json;
     boolean help;
     JsonObject patch;
 
-    static Args parse(String[] args, Map<String, String> env) {
-      Args a = new Args();
-      List<String> pairs = null;
+    static Parsed parse(String[] argv, Map<String, String> env) {
+      Parsed a = new Parsed();
+      Args args = Args.parse(argv, OPTIONS, "(run sluice limits --help)");
+      a.help = args.help();
+      if (a.help) {
+        return a;
+      }
       String config = null;
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        int eq = arg.startsWith("--") ? arg.indexOf('=') : -1;
-        String name = eq < 0 ? arg : arg.substring(0, eq);
-        switch (name) {
-          case "-h", "--help" -> a.help = true;
-          case "--json" -> a.json = true;
-          case "--admin", "--admin-token", "--config" -> {
-            String value = eq >= 0 ? arg.substring(eq + 1) : i + 1 < args.length ? args[++i] : null;
-            if (value == null) {
-              throw new IllegalArgumentException(name + ": missing value");
-            }
-            if (name.equals("--config")) {
-              config = value;
-            } else if (name.equals("--admin")) {
-              a.admin = address(value);
-            } else if (value.isEmpty()) {
-              throw new IllegalArgumentException("--admin-token: \"\" (expected: a non-empty token)");
-            } else {
-              a.token = value;
-            }
-          }
-          default -> {
-            if (arg.startsWith("-")) {
-              throw new IllegalArgumentException("unknown option " + name + " (run sluice limits --help)");
-            } else if (pairs != null) {
-              pairs.add(arg);
-            } else if (arg.equals("set")) {
-              pairs = new ArrayList<>();
-            } else {
-              throw new IllegalArgumentException("unexpected argument \"" + arg + "\" (expected: set KEY=VALUE ...)");
-            }
-          }
+      for (Args.Given g : args.given()) {
+        if (g.is(JSON)) {
+          a.json = true;
+        } else if (g.is(CONFIG)) {
+          config = g.value();
+        } else if (g.is(ADMIN)) {
+          a.admin = g.parse(Parsed::address);
+        } else {
+          a.token = g.parse(Parsed::token);
         }
+      }
+      List<String> operands = args.operands();
+      List<String> pairs = null;
+      if (!operands.isEmpty()) {
+        if (!operands.get(0).equals("set")) {
+          throw new IllegalArgumentException("unexpected argument \"" + operands.get(0)
+              + "\" (expected: set KEY=VALUE ...)");
+        }
+        pairs = operands.subList(1, operands.size());
       }
       AdminConfig configured = config == null ? null : adminOf(config, env);
       if (a.admin == null && configured != null && configured.address().isEmpty()) {
@@ -191,7 +189,7 @@ public final class LimitsCommand {
         a.token = configured != null ? configured.token().orElse(null)
             : fromEnv == null || fromEnv.isEmpty() ? null : fromEnv;
       }
-      if (pairs != null && !a.help) {
+      if (pairs != null) {
         if (pairs.isEmpty()) {
           throw new IllegalArgumentException("set: nothing to set (expected: KEY=VALUE ..., KEY one of " + KEYS + ")");
         }
@@ -214,14 +212,17 @@ public final class LimitsCommand {
 
     private static Address address(String text) {
       if (text.trim().equals("off")) {
-        throw new IllegalArgumentException("--admin: \"off\" (expected: HOST:PORT or unix:/path of a running "
-            + "Sluice's admin API)");
+        throw new IllegalArgumentException("\"off\" (expected: HOST:PORT or unix:/path of a running Sluice's admin "
+            + "API)");
       }
-      try {
-        return Address.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--admin: " + e.getMessage());
+      return Address.parse(text);
+    }
+
+    private static String token(String text) {
+      if (text.isEmpty()) {
+        throw new IllegalArgumentException("\"\" (expected: " + TOKEN_FORMS + ")");
       }
+      return text;
     }
 
     /** {@code queue.max=500 backend.app.limit=8} as {@code {"queue":{"max":"500"},"backends":{"app":{"limit":"8"}}}}. */
@@ -291,13 +292,12 @@ public final class LimitsCommand {
     JsonObject call(HttpMethod method, String path, JsonObject body) throws Failure {
       RequestOptions options = new RequestOptions().setMethod(method).setURI(path)
           .setConnectTimeout(TIMEOUT.toMillis()).setIdleTimeout(TIMEOUT.toMillis());
+      // The Host header names this machine, as the admin API asks of a client without a token.
+      options.setServer(Sockets.connectAddress(admin));
       if (admin instanceof Address.Tcp t) {
-        String host = t.host().isEmpty() || t.host().equals("0.0.0.0") ? "127.0.0.1"
-            : t.host().equals("::") ? "::1" : t.host();
-        options.setHost(host).setPort(t.port());
+        options.setHost(Sockets.connectHost(t)).setPort(t.port());
       } else {
-        options.setServer(SocketAddress.domainSocketAddress(((Address.Unix) admin).path().toAbsolutePath()
-            .toString())).setHost("localhost").setPort(80);
+        options.setHost("localhost").setPort(80);
       }
       if (token != null) {
         options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);

@@ -1,6 +1,7 @@
 package io.sluice.admin;
 
 import io.sluice.config.BackendConfig;
+import io.sluice.config.ConfigException;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.QueueConfig;
@@ -49,9 +50,11 @@ public final class StateFile {
    * or the file does not exist yet. Also checks that the file's directory exists and is writable, so that the first
    * change over the API cannot fail on it.
    *
-   * @throws StateFileException naming the file and the problem, in one line
+   * @throws ConfigException naming the file and what is wrong with it or its place, in one line: a setting Sluice
+   *                         cannot start with
+   * @throws IOException     naming the file, when it cannot be read
    */
-  public static SluiceConfig overlay(SluiceConfig config) throws StateFileException {
+  public static SluiceConfig overlay(SluiceConfig config) throws IOException {
     if (config.admin().stateFile().isEmpty()) {
       return config;
     }
@@ -63,7 +66,7 @@ public final class StateFile {
     } catch (NoSuchFileException e) {
       return config;
     } catch (IOException e) {
-      throw new StateFileException(file.path + ": cannot read it: " + reason(e), false);
+      throw new IOException(file.path + ": cannot read it: " + reason(e), e);
     }
     LimitsPatch saved = file.parse(text, config);
     SluiceConfig next = apply(config, saved);
@@ -99,23 +102,23 @@ public final class StateFile {
     }
   }
 
-  private void checkDirectory() throws StateFileException {
+  private void checkDirectory() {
     Path dir = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
-      throw new StateFileException(path + ": the directory " + dir + " does not exist", true);
+      throw new ConfigException(path + ": the directory " + dir + " does not exist");
     }
     if (!Files.isWritable(dir)) {
-      throw new StateFileException(path + ": the directory " + dir + " is not writable", true);
+      throw new ConfigException(path + ": the directory " + dir + " is not writable");
     }
   }
 
-  private LimitsPatch parse(String text, SluiceConfig config) throws StateFileException {
+  private LimitsPatch parse(String text, SluiceConfig config) {
     Object document;
     try {
       document = Json.decodeValue(text);
     } catch (DecodeException e) {
-      throw new StateFileException(path + ": not valid JSON: " + LimitsApi.jsonProblem(e.getMessage())
-          + "; fix it or remove it to start from the configuration's limits", true);
+      throw new ConfigException(path + ": not valid JSON: " + LimitsApi.jsonProblem(e.getMessage())
+          + "; fix it or remove it to start from the configuration's limits");
     }
     List<String> names = new ArrayList<>();
     for (BackendConfig b : config.backends()) {
@@ -127,8 +130,8 @@ public final class StateFile {
       String why = e.status() == 404
           ? e.getMessage().replace("no such backend", "no such backend in the configuration")
           : e.getMessage();
-      throw new StateFileException(path + ": " + why + "; fix it or remove it to start from the configuration's "
-          + "limits", true);
+      throw new ConfigException(path + ": " + why + "; fix it or remove it to start from the configuration's "
+          + "limits");
     }
   }
 

@@ -1,6 +1,7 @@
 package io.sluice.admin;
 
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -44,7 +45,8 @@ final class StatusJson {
           .put("name", b.name())
           .put("address", b.address())
           .put("protocol", b.protocol())
-          .put("limit", new JsonObject().put("setting", setting(b.limitSetting())).put("current", b.limitCurrent()))
+          .put("limit", new JsonObject().put("setting", setting(b.limitSetting())).put("current", b.limitCurrent())
+              .put("lastDecision", decision(b.lastDecision())))
           .put("inflight", b.inflight())
           .put("paused", b.paused());
       kernelQueue(o, b.kernelQueue());
@@ -84,6 +86,11 @@ final class StatusJson {
       o.putNull("kernelQueue");
       o.put("kernelQueueUnknown", ((KernelQueue.Unknown) q).reason());
     }
+  }
+
+  private static JsonObject decision(Status.LimitDecision d) {
+    return d == null ? null : new JsonObject().put("direction", d.direction()).put("reason", d.reason())
+        .put("from", d.from()).put("to", d.to()).put("agoMs", d.agoMs());
   }
 
   /** {@code "max"} and {@code "auto"} stay words; a configured number becomes a JSON number. */

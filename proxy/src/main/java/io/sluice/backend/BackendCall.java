@@ -1,35 +1,65 @@
 package io.sluice.backend;
 
 import io.sluice.buffer.BodyBuffer;
+import io.sluice.limit.Outcome;
+import io.sluice.limit.Permit;
+import io.sluice.queue.Rejection;
+import io.sluice.queue.Ticket;
+import io.sluice.queue.Waiter;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.buffer.Buffer;
+import java.lang.System.Logger.Level;
 
 /**
- * One request sent to a backend, from connect to the end of the response. Confined to the event loop that started
- * it; the listener is called back there.
+ * The backend side of one request, from its place in the queue to the end of its response. It encodes the head
+ * before the request waits (once per way its backends encode, so a request no backend could take is refused at once),
+ * waits for a {@link Permit}, sends the request over a connection of the backend the permit names, hands the response
+ * to its {@link ClientSide}, and gives the permit back at one point ({@code settle}) with how the exchange ended.
  *
- * <p>A reused keep-alive connection may have been closed by the backend just as the request was written. When such
- * a connection fails before any byte of the response arrived, an idempotent request (RFC 9110 §9.2.2) is sent once
- * more on a new connection; the backend never processed the first copy.
+ * <pre>
+ *   QUEUED ──grant──▶ CONNECTING ──connected──▶ SENT ──head──▶ STREAMING ──end or failure──▶ DONE
+ *     ▲                   │
+ *     └─ refused connect ─┘  (permit.retryLater: first in line again; the next grant may name another backend)
+ * </pre>
+ *
+ * <p>{@link #cancel} (the client left) ends a queued call at once when the dispatcher still has it; otherwise the call
+ * becomes ORPHANED and lets go at its next event: a grant on its way is handed back, a new connection is closed unused,
+ * a request the backend has is left to produce its head (so the permit reflects what the backend does) and is then
+ * aborted; a response being streamed is aborted at once.
+ *
+ * <p>A reused keep-alive connection may have been closed by the backend just as the request was written. When such a
+ * connection fails before any byte of the response, an idempotent request (RFC 9110 §9.2.2) is sent once more on a
+ * new connection, under the same permit: the backend never processed the first copy.
+ *
+ * <p>Confined to the event loop of its client ({@link Loop}); the dispatcher's verdicts are moved onto it. The client
+ * side is called back there.
  */
-public final class BackendCall {
+public final class BackendCall implements Ticket, BackendConnection.Listener {
 
-  private static final int CONNECTING = 0;
-  private static final int SENDING = 1;
-  private static final int STREAMING = 2;
-  private static final int DONE = 3;
-  private static final int SMALL_BODY = 16 * 1024;
+  private static final System.Logger LOG = System.getLogger(BackendCall.class.getName());
 
-  private final Backend backend;
-  private final CallTimeouts timeouts;
-  private final String method;
-  private final Buffer head;
+  private static final int QUEUED = 1;
+  private static final int CONNECTING = 2;
+  private static final int SENT = 3;
+  private static final int STREAMING = 4;
+  /** The client left while a verdict, a connect or the backend's head was on its way. */
+  private static final int ORPHANED = 5;
+  private static final int DONE = 6;
+
+  private final Upstreams upstreams;
+  private final RequestHead head;
   private final BodyBuffer body;
-  private final BackendListener listener;
-  private final long timeoutNanos;
+  private final ClientSide client;
+  private final Loop loop;
+  private final Waiter waiter = new Waiter(this);
+  /** The head for the first way of encoding: for every backend, unless they encode in several ways. */
+  private Buffer encoded;
+  /** The heads for the other ways, when there are any. */
+  private Buffer[] encodedOthers;
+  private Permit permit;
+  private Upstream upstream;
   private BackendConnection conn;
-  private boolean reused;
-  private boolean retried;
-  private boolean requestWritten;
+  private CallTimeouts timeouts;
   private int state;
   private long lastActivity;
   // The intrusive list of CallTimeouts.
@@ -37,180 +67,251 @@ public final class BackendCall {
   BackendCall timedNext;
   boolean timed;
 
-  BackendCall(Backend backend, CallTimeouts timeouts, String method, Buffer head, BodyBuffer body,
-      BackendListener listener, long timeoutNanos) {
-    this.backend = backend;
-    this.timeouts = timeouts;
-    this.method = method;
+  /**
+   * @param body   the request body, whole, or {@code null}; the caller keeps it until the call has ended
+   * @param client told what becomes of the request, on {@code loop}
+   */
+  public BackendCall(Upstreams upstreams, RequestHead head, BodyBuffer body, ClientSide client, Loop loop) {
+    this.upstreams = upstreams;
     this.head = head;
     this.body = body;
-    this.listener = listener;
-    this.timeoutNanos = timeoutNanos;
+    this.client = client;
+    this.loop = loop;
   }
 
-  void start() {
-    BackendConnection idle = backend.pollIdle();
+  /** Encodes the head for every backend, then queues the request; or refuses it at once. Call on the loop. */
+  public void start() {
+    try {
+      encoded = upstreams.encoding(0).encodeHead(head);
+      int ways = upstreams.encodings();
+      if (ways > 1) {
+        encodedOthers = new Buffer[ways - 1];
+        for (int i = 1; i < ways; i++) {
+          encodedOthers[i - 1] = upstreams.encoding(i).encodeHead(head);
+        }
+      }
+    } catch (RequestRefusedException e) {
+      state = DONE;
+      client.refused(e.status(), e.getMessage(), false);
+      return;
+    } catch (IllegalArgumentException e) {
+      state = DONE;
+      client.refused(400, "the request cannot be forwarded: " + e.getMessage(), true);
+      return;
+    }
+    state = QUEUED;
+    upstreams.dispatcher().enqueue(waiter);
+  }
+
+  /** The client is gone: let go of everything as soon as it is safe; {@link ClientSide#cancelled} follows, once. */
+  public void cancel() {
+    switch (state) {
+      case QUEUED:
+        if (upstreams.dispatcher().cancel(waiter)) {
+          state = DONE;
+          client.cancelled();
+        } else {
+          // A grant or a rejection is on its way here.
+          state = ORPHANED;
+        }
+        break;
+      case CONNECTING:
+      case SENT:
+        state = ORPHANED;
+        break;
+      case STREAMING:
+        dropConnection();
+        state = DONE;
+        settle(Outcome.IGNORED, false);
+        client.cancelled();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Stops reading the response (the client cannot keep up and its spool is at its limit). */
+  public void pause() {
+    if (state == STREAMING) {
+      conn.pause();
+    }
+  }
+
+  public void resume() {
+    if (state == STREAMING) {
+      conn.resume();
+    }
+  }
+
+  // ---- the dispatcher's verdict, on any thread
+
+  @Override
+  public void granted(Permit p) {
+    if (loop.inLoop()) {
+      onGranted(p);
+    } else {
+      loop.execute(v -> onGranted(p));
+    }
+  }
+
+  @Override
+  public void rejected(Rejection why, int retryAfterSeconds) {
+    if (loop.inLoop()) {
+      onRejected(why, retryAfterSeconds);
+    } else {
+      loop.execute(v -> onRejected(why, retryAfterSeconds));
+    }
+  }
+
+  private void onGranted(Permit p) {
+    permit = p;
+    if (state == ORPHANED) {
+      state = DONE;
+      settle(Outcome.IGNORED, false);
+      client.cancelled();
+      return;
+    }
+    upstream = upstreams.get(p.backend());
+    upstreams.metrics().queueWait(upstreams.now() - waiter.enqueuedAtNanos());
+    BackendConnection idle = upstream.connector().idle();
     if (idle != null) {
-      reused = true;
       send(idle);
     } else {
       connect();
     }
   }
 
-  /** Stops reading the response (the client cannot keep up and the spool is at its limit). */
-  public void pause() {
-    if (conn != null && state != DONE) {
-      conn.socket().pause();
-    }
-  }
-
-  public void resume() {
-    if (conn != null && state != DONE) {
-      conn.socket().resume();
-    }
-  }
-
-  /** Gives up: closes the connection; no further callbacks. */
-  public void abort() {
-    if (state == DONE) {
-      return;
-    }
+  private void onRejected(Rejection why, int retryAfterSeconds) {
+    boolean orphaned = state == ORPHANED;
     state = DONE;
-    timeouts.remove(this);
-    if (conn != null) {
-      conn.detach();
-      conn.close();
+    if (orphaned) {
+      client.cancelled();
+    } else {
+      client.rejected(why, retryAfterSeconds);
     }
   }
+
+  // ---- the backend
 
   private void connect() {
     state = CONNECTING;
-    backend.connect().onComplete(ar -> {
-      if (state == DONE) {
-        if (ar.succeeded()) {
-          ar.result().close();
-        }
-        return;
-      }
-      if (ar.failed()) {
+    upstream.connector().connect().onComplete(this::onConnect);
+  }
+
+  private void onConnect(AsyncResult<BackendConnection> ar) {
+    if (ar.failed()) {
+      boolean busy = ConnectFailures.busy(ar.cause());
+      upstream.connectFailed(busy, ar.cause());
+      if (state == ORPHANED) {
         state = DONE;
-        listener.connectFailed(ConnectFailures.busy(ar.cause()), ar.cause());
-        return;
-      }
-      listener.connected();
-      if (state != DONE) {
-        send(new BackendConnection(backend, ar.result()));
+        settle(Outcome.IGNORED, false);
+        client.cancelled();
       } else {
-        ar.result().close();
+        // The backend never received it: back to the front of the queue, and the backend backs off.
+        state = QUEUED;
+        settle(busy ? Outcome.OVERLOAD : Outcome.IGNORED, true);
       }
-    });
+      return;
+    }
+    permit.connected();
+    if (state == ORPHANED) {
+      ar.result().close();
+      state = DONE;
+      settle(Outcome.IGNORED, false);
+      client.cancelled();
+      return;
+    }
+    send(ar.result());
   }
 
   private void send(BackendConnection c) {
     conn = c;
-    state = SENDING;
-    requestWritten = false;
-    c.attach(this, method);
-    touch();
+    state = SENT;
+    c.attach(this, head.method());
+    timeouts = upstream.connector().timeouts();
+    lastActivity = timeouts.now();
     timeouts.add(this);
-    if (body == null) {
-      c.socket().write(head);
-      requestWritten = true;
-    } else if (!body.spilled() && body.length() <= SMALL_BODY) {
-      // One write, one syscall: the head and a small body together.
-      Buffer whole = Buffer.buffer(head.length() + (int) body.length()).appendBuffer(head);
-      body.copyTo(whole);
-      c.socket().write(whole);
-      requestWritten = true;
-    } else {
-      c.socket().write(head);
-      body.writeTo(c.socket(), ar -> {
-        if (ar.succeeded() && c == conn) {
-          requestWritten = true;
-        }
-      });
-    }
+    int way = upstreams.encodingOf(upstream.lane().index());
+    c.send(way == 0 ? encoded : encodedOthers[way - 1], body);
   }
 
-  void onHead(ResponseHead h) {
-    if (state == DONE) {
+  @Override
+  public void onHead(ResponseHead h) {
+    if (state == ORPHANED) {
+      dropConnection();
+      state = DONE;
+      settle(Outcome.IGNORED, false);
+      client.cancelled();
       return;
     }
-    touch();
-    state = STREAMING;
-    listener.head(h);
-  }
-
-  void onBody(Buffer data) {
-    if (state == DONE) {
-      return;
+    if (state == SENT) {
+      lastActivity = timeouts.now();
+      state = STREAMING;
+      client.head(h);
     }
-    touch();
-    listener.body(data);
   }
 
-  void onReadComplete() {
+  @Override
+  public void onBody(Buffer data) {
     if (state == STREAMING) {
-      listener.readComplete();
+      lastActivity = timeouts.now();
+      client.body(data);
     }
   }
 
-  void onEnd() {
-    if (state == DONE) {
+  @Override
+  public void onReadComplete() {
+    if (state == STREAMING) {
+      client.readComplete();
+    }
+  }
+
+  @Override
+  public void onEnd() {
+    if (state != STREAMING) {
       return;
     }
-    state = DONE;
     timeouts.remove(this);
     BackendConnection c = conn;
+    conn = null;
     c.detach();
-    // uWSGI answers HTTP/1.1 without "Connection: close" and then closes: a uwsgi connection carries one request.
-    if (requestWritten && !c.closed() && c.parser().reusable() && backend.reusesConnections()) {
-      backend.offerIdle(c);
+    if (c.reusable()) {
+      upstream.connector().recycle(c);
     } else {
       c.close();
     }
-    listener.end();
+    state = DONE;
+    settle(Outcome.SUCCESS, false);
+    client.end();
   }
 
-  void onProtocolError(MalformedResponseException e) {
+  @Override
+  public void onMalformed(MalformedResponseException e) {
     fail(BackendException.Kind.PROTOCOL, "invalid response: " + e.getMessage(), e);
   }
 
-  /** The connection closed before the response was complete. */
-  void onClosed(Throwable cause) {
-    if (state == DONE) {
+  @Override
+  public void onClosed(Throwable cause) {
+    if (state != SENT && state != STREAMING && state != ORPHANED) {
       return;
     }
-    if (reused && !retried && !conn.sawBytes() && idempotent(method)) {
-      retried = true;
-      reused = false;
+    if (conn.reused() && !conn.sawResponseBytes() && idempotent(head.method())) {
+      // The backend closed the idle connection as the request went out: it never processed this copy.
       timeouts.remove(this);
       conn.detach();
       conn = null;
-      connect();
+      if (state == ORPHANED) {
+        state = DONE;
+        settle(Outcome.IGNORED, false);
+        client.cancelled();
+      } else {
+        connect();
+      }
       return;
     }
-    String why = cause == null ? "the backend closed the connection before the response was complete"
-        : "the connection failed before the response was complete: " + ConnectFailures.describe(cause);
-    fail(BackendException.Kind.CLOSED, why, cause);
-  }
-
-  private void fail(BackendException.Kind kind, String message, Throwable cause) {
-    if (state == DONE) {
-      return;
-    }
-    state = DONE;
-    timeouts.remove(this);
-    if (conn != null) {
-      conn.detach();
-      conn.close();
-    }
-    listener.failed(new BackendException(kind, message, cause));
-  }
-
-  private void touch() {
-    lastActivity = System.nanoTime();
+    fail(BackendException.Kind.CLOSED, cause == null
+        ? "the backend closed the connection before the response was complete"
+        : "the connection failed before the response was complete: " + ConnectFailures.describe(cause), cause);
   }
 
   long lastActivity() {
@@ -219,7 +320,47 @@ public final class BackendCall {
 
   /** No response progress for the backend's timeout: called by {@link CallTimeouts}. */
   void onTimeout() {
-    fail(BackendException.Kind.TIMEOUT, "no response within " + timeoutNanos / 1_000_000 + " ms", null);
+    fail(BackendException.Kind.TIMEOUT, "no response within " + timeouts.timeoutNanos() / 1_000_000 + " ms", null);
+  }
+
+  private void fail(BackendException.Kind kind, String message, Throwable cause) {
+    if (state != SENT && state != STREAMING && state != ORPHANED) {
+      return;
+    }
+    dropConnection();
+    boolean timeout = kind == BackendException.Kind.TIMEOUT;
+    LOG.log(Level.WARNING, "backend " + upstream + ": " + (timeout ? 504 : 502) + " for " + head.method() + " "
+        + head.uri() + ": " + message);
+    boolean orphaned = state == ORPHANED;
+    state = DONE;
+    settle(timeout ? Outcome.TIMEOUT : Outcome.IGNORED, false);
+    if (orphaned) {
+      client.cancelled();
+    } else {
+      client.failed(new BackendException(kind, message, cause));
+    }
+  }
+
+  /** Closes the connection in use, whatever it was doing, and forgets it. */
+  private void dropConnection() {
+    timeouts.remove(this);
+    conn.detach();
+    conn.close();
+    conn = null;
+  }
+
+  /**
+   * Gives the permit back: the one place it happens, with how the exchange with the backend ended. With
+   * {@code again} the backend never received the request, and the dispatcher puts it back in line.
+   */
+  private void settle(Outcome outcome, boolean again) {
+    Permit p = permit;
+    permit = null;
+    if (again) {
+      p.retryLater(outcome == Outcome.OVERLOAD);
+    } else {
+      p.release(outcome);
+    }
   }
 
   private static boolean idempotent(String method) {

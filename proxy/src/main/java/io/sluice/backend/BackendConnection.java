@@ -1,133 +1,52 @@
 package io.sluice.backend;
 
+import io.sluice.buffer.BodyBuffer;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
 
 /**
- * One connection to a backend, carrying one {@link BackendCall} at a time. Confined to its event loop.
+ * One connection to a backend, carrying one {@link BackendCall} at a time: the seam between a call and the network.
+ * {@link SocketConnection} is the Vert.x one; tests script their own. Confined to its event loop.
  */
-final class BackendConnection implements ResponseParser.Listener {
+public interface BackendConnection {
 
-  private final Backend backend;
-  private final NetSocket socket;
-  private final ResponseParser parser;
-  private BackendCall call;
-  private boolean closed;
-  private boolean sawBytes;
-  private Throwable lastError;
-  private long idleSince;
+  /** What a connection tells the call it carries; called on its event loop. */
+  interface Listener extends ResponseDecoder.Listener {
 
-  BackendConnection(Backend backend, NetSocket socket) {
-    this.backend = backend;
-    this.socket = socket;
-    this.parser = new ResponseParser(this, Backend.MAX_RESPONSE_HEAD);
-    socket.handler(this::onData);
-    socket.exceptionHandler(t -> lastError = t);
-    // The end of input is read in the end handler, which runs after every byte already received has been delivered
-    // (even while the socket is paused); the close handler runs as soon as the close is seen, possibly before.
-    socket.endHandler(v -> onEndOfInput());
-    socket.closeHandler(v -> onClose());
+    /** Everything one read from the backend brought has been delivered: a moment to flush what was held back. */
+    void onReadComplete();
+
+    /** The backend sent something its protocol does not allow; the connection is useless. */
+    void onMalformed(MalformedResponseException e);
+
+    /** The connection ended before the response did ({@code cause} is {@code null} for a clean close). */
+    void onClosed(Throwable cause);
   }
 
-  NetSocket socket() {
-    return socket;
-  }
+  /** Readies the connection for one request: the response to {@code method} goes to {@code listener}. */
+  void attach(Listener listener, String method);
 
-  ResponseParser parser() {
-    return parser;
-  }
+  /** Nothing more goes to the listener last attached: its response ended, or it gave up. */
+  void detach();
 
-  void attach(BackendCall c, String method) {
-    call = c;
-    sawBytes = false;
-    lastError = null;
-    parser.expect(method);
-  }
+  /** Writes the request: its encoded head, then its body ({@code null} when there is none). */
+  void send(Buffer head, BodyBuffer body);
 
-  void detach() {
-    call = null;
-  }
+  /** Stops reading the response (the client cannot keep up), until {@link #resume}. */
+  void pause();
 
-  boolean closed() {
-    return closed;
-  }
+  void resume();
+
+  void close();
+
+  /** Whether it carried a request before the current one: such a connection may have been closed by the backend. */
+  boolean reused();
 
   /** Whether any byte of the current response arrived. */
-  boolean sawBytes() {
-    return sawBytes;
-  }
+  boolean sawResponseBytes();
 
-  long idleSince() {
-    return idleSince;
-  }
-
-  void markIdle() {
-    idleSince = System.nanoTime();
-  }
-
-  void close() {
-    if (!closed) {
-      closed = true;
-      socket.close();
-    }
-  }
-
-  private void onData(Buffer data) {
-    BackendCall c = call;
-    if (c == null) {
-      // Bytes from an idle backend connection belong to no request: the connection is not fit for reuse.
-      close();
-      return;
-    }
-    sawBytes = true;
-    try {
-      parser.feed(data);
-    } catch (MalformedResponseException e) {
-      c.onProtocolError(e);
-      return;
-    }
-    c.onReadComplete();
-  }
-
-  private void onClose() {
-    closed = true;
-    if (call == null) {
-      backend.removeIdle(this);
-    }
-  }
-
-  private void onEndOfInput() {
-    closed = true;
-    BackendCall c = call;
-    if (c == null) {
-      backend.removeIdle(this);
-      return;
-    }
-    if (sawBytes) {
-      try {
-        parser.endOfInput();
-      } catch (MalformedResponseException e) {
-        c.onClosed(e);
-        return;
-      }
-    }
-    if (call != null) {
-      c.onClosed(lastError);
-    }
-  }
-
-  @Override
-  public void onHead(ResponseHead head) {
-    call.onHead(head);
-  }
-
-  @Override
-  public void onBody(Buffer data) {
-    call.onBody(data);
-  }
-
-  @Override
-  public void onEnd() {
-    call.onEnd();
-  }
+  /**
+   * Whether it may carry another request now: the request was written whole, the response ended cleanly, the
+   * protocol reuses connections, and the backend has not closed it.
+   */
+  boolean reusable();
 }

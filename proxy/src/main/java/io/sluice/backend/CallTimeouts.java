@@ -1,24 +1,46 @@
 package io.sluice.backend;
 
-import io.vertx.core.Vertx;
+import java.util.function.LongSupplier;
 
 /**
- * The backend calls of one backend on one event loop that are waiting for their response, checked together by one
- * periodic timer instead of a timer per call: a call with no response progress for the backend's timeout fails.
- * The list is intrusive and the calls in it are bounded by the backend's limit, so a sweep is short.
+ * The calls to one backend on one event loop that wait for their response, checked together by one periodic sweep
+ * instead of a timer per call: a call with no response progress for the backend's timeout fails. The list is
+ * intrusive and the calls in it are bounded by the backend's limit, so a sweep is short.
  *
  * <p>Confined to its event loop.
  */
-final class CallTimeouts {
+public final class CallTimeouts {
 
-  private final Vertx vertx;
+  /** Starts a periodic task on the event loop: Vert.x's {@code setPeriodic} in production. */
+  @FunctionalInterface
+  public interface Periodic {
+    void every(long millis, Runnable task);
+  }
+
   private final long timeoutNanos;
+  private final LongSupplier clock;
+  private final Periodic periodic;
   private BackendCall head;
   private boolean sweeping;
 
-  CallTimeouts(Vertx vertx, long timeoutNanos) {
-    this.vertx = vertx;
+  /**
+   * @param timeoutNanos the backend's timeout
+   * @param clock        monotonic nanoseconds ({@code System::nanoTime} in production)
+   * @param periodic     starts the sweep, once, when the first call is added
+   */
+  public CallTimeouts(long timeoutNanos, LongSupplier clock, Periodic periodic) {
     this.timeoutNanos = timeoutNanos;
+    this.clock = clock;
+    this.periodic = periodic;
+  }
+
+  /** Now, on the clock the sweep compares with. */
+  long now() {
+    return clock.getAsLong();
+  }
+
+  long timeoutNanos() {
+    return timeoutNanos;
   }
 
   void add(BackendCall call) {
@@ -32,8 +54,7 @@ final class CallTimeouts {
     if (!sweeping) {
       sweeping = true;
       // A quarter of the timeout between sweeps: a call fails at most 25% late.
-      long every = Math.max(10, Math.min(1000, timeoutNanos / 4_000_000));
-      vertx.setPeriodic(every, id -> sweep());
+      periodic.every(Math.max(10, Math.min(1000, timeoutNanos / 4_000_000)), this::sweep);
     }
   }
 
@@ -54,8 +75,9 @@ final class CallTimeouts {
     call.timed = false;
   }
 
-  private void sweep() {
-    long now = System.nanoTime();
+  /** Fails every call that made no progress for the timeout. */
+  void sweep() {
+    long now = clock.getAsLong();
     for (BackendCall c = head; c != null; ) {
       BackendCall next = c.timedNext;
       if (now - c.lastActivity() >= timeoutNanos) {

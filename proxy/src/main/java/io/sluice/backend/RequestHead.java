@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param peer          the client and the listener it came in on
  * @param protocol      the client's HTTP version as it names it ({@code HTTP/1.0} or {@code HTTP/1.1}): what a uwsgi
  *                      backend gets as {@code SERVER_PROTOCOL}
+ * @param receivedAtMillis when Sluice received the request's head, in milliseconds since the epoch (0 when unknown):
+ *                      what an {@code X-Request-Start} header would carry
  */
 public record RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer,
-                          String protocol) {
+                          String protocol, long receivedAtMillis) {
 
   public RequestHead {
     Objects.requireNonNull(method, "method");
@@ -30,7 +32,13 @@ public record RequestHead(String method, String uri, String scheme, MultiMap hea
     Objects.requireNonNull(peer, "peer");
   }
 
-  /** An HTTP/1.1 request. */
+  /** A request of a client of that HTTP version, received at an unknown time. */
+  public RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer,
+      String protocol) {
+    this(method, uri, scheme, headers, contentLength, peer, protocol, 0);
+  }
+
+  /** An HTTP/1.1 request, received at an unknown time. */
   public RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer) {
     this(method, uri, scheme, headers, contentLength, peer, "HTTP/1.1");
   }

@@ -21,20 +21,10 @@ import java.nio.charset.StandardCharsets;
  * <p>Errors: a {@link MalformedResponseException} leaves the parser failed; the connection must be closed, and a later
  * {@code feed} throws {@link IllegalStateException}. A failed or closed parser ignores {@code endOfInput}.
  */
-public final class ResponseParser {
+public final class ResponseParser implements ResponseDecoder {
 
-  /** Receives one response at a time; called on the thread that feeds the parser. */
-  public interface Listener {
-
-    /** The status line and headers of a final (non-1xx) response. */
-    void onHead(ResponseHead head);
-
-    /** A piece of the body, chunked coding removed; a slice of a fed buffer. Never empty. */
-    void onBody(Buffer data);
-
-    /** The response is complete; {@link ResponseParser#reusable()} now says whether another may follow. */
-    void onEnd();
-  }
+  /** The most bytes in a response's head that Sluice reads before calling the response malformed. */
+  public static final int MAX_HEAD_BYTES = 64 * 1024;
 
   private enum State {
     /** Between responses: bytes here are not part of any response. */
@@ -60,22 +50,6 @@ public final class ResponseParser {
 
   private static final byte[] VERSION_PREFIX = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_EXCERPT = 60;
-
-  /** RFC 9110 §5.6.2 tchar. */
-  private static final boolean[] TOKEN = new boolean[256];
-
-  static {
-    for (int c = '0'; c <= '9'; c++) {
-      TOKEN[c] = true;
-    }
-    for (int c = 'A'; c <= 'Z'; c++) {
-      TOKEN[c] = true;
-      TOKEN[c + ('a' - 'A')] = true;
-    }
-    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-      TOKEN[c] = true;
-    }
-  }
 
   private final Listener listener;
   private final int maxHeadBytes;
@@ -130,6 +104,7 @@ public final class ResponseParser {
    * @param requestMethod the request's method; the response to {@code HEAD} has no body
    * @throws IllegalStateException when a response is still being read, or the connection cannot carry another one
    */
+  @Override
   public void expect(String requestMethod) {
     if (state != State.IDLE) {
       throw new IllegalStateException("expect(): a response is being read or the connection is closed (" + state + ")");
@@ -153,6 +128,7 @@ public final class ResponseParser {
    * @throws MalformedResponseException when the bytes are not a valid response
    * @throws IllegalStateException      after a failure or {@link #endOfInput}
    */
+  @Override
   public void feed(Buffer data) throws MalformedResponseException {
     if (state == State.CLOSED || state == State.FAILED) {
       throw new IllegalStateException("feed(): the parser is " + (state == State.CLOSED ? "closed" : "failed"));
@@ -196,6 +172,7 @@ public final class ResponseParser {
    *
    * @throws MalformedResponseException when a response was under way and is incomplete
    */
+  @Override
   public void endOfInput() throws MalformedResponseException {
     switch (state) {
       case CLOSED:
@@ -231,6 +208,7 @@ public final class ResponseParser {
    * close, and nothing followed it. Meaningful from {@link Listener#onEnd}; bytes arriving later before the next
    * {@link #expect} turn it false.
    */
+  @Override
   public boolean reusable() {
     return reusable && state == State.IDLE;
   }
@@ -364,7 +342,7 @@ public final class ResponseParser {
       throw fail("a header line starts with whitespace (obsolete line folding)");
     }
     int colon = 0;
-    while (colon < length && TOKEN[line[colon] & 0xff]) {
+    while (colon < length && HttpChars.isToken(line[colon] & 0xff)) {
       colon++;
     }
     if (colon == length || line[colon] != ':') {
@@ -592,7 +570,7 @@ public final class ResponseParser {
     }
     switch (state) {
       case CHUNK_SIZE:
-        int digit = hexDigit(b);
+        int digit = HttpChars.hexDigit(b);
         if (digit >= 0) {
           if ((remaining >>> 59) != 0) {
             throw fail("chunk size too large");
@@ -683,18 +661,5 @@ public final class ResponseParser {
       i++;
     }
     return i;
-  }
-
-  private static int hexDigit(byte b) {
-    if (b >= '0' && b <= '9') {
-      return b - '0';
-    }
-    if (b >= 'a' && b <= 'f') {
-      return b - 'a' + 10;
-    }
-    if (b >= 'A' && b <= 'F') {
-      return b - 'A' + 10;
-    }
-    return -1;
   }
 }

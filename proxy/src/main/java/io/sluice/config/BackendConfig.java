@@ -39,8 +39,8 @@ public record BackendConfig(
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(limit, "limit");
-    Objects.requireNonNull(connectTimeout, "connectTimeout");
-    Objects.requireNonNull(timeout, "timeout");
+    Durations.requirePositive("connectTimeout", connectTimeout);
+    Durations.requirePositive("timeout", timeout);
     if (bufferSize < 512 || bufferSize > 65535) {
       throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: 512 to 65535)");
     }

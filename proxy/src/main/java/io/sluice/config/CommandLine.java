@@ -1,5 +1,7 @@
 package io.sluice.config;
 
+import io.sluice.cli.Args;
+import io.sluice.cli.UsageException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
@@ -12,14 +14,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Sluice's command line: the flags of SPEC.md over the optional {@code --config} YAML file.
  *
- * <p>Both {@code --flag value} and {@code --flag=value} are accepted; an argument that starts with {@code --} is never
- * taken as a value (write {@code --flag=--value} for that). A flag given twice keeps its last value, except the
- * repeatable {@code --listen} and {@code --backend}. {@code --help} (or {@code -h}) and {@code --version} win over
+ * <p>The arguments are read by the rules every command shares ({@link Args}). A flag given twice keeps its last value,
+ * except the repeatable {@code --listen} and {@code --backend}. {@code --help} (or {@code -h}) and {@code --version} win over
  * every other argument, which is then not validated. The commands {@code demo}, {@code spike} and {@code limits} are
  * not parsed here (the caller dispatches on them first): any argument that is not an option is an error.
  *
@@ -48,53 +48,31 @@ public final class CommandLine {
    */
   public static Invocation parse(String[] args, Map<String, String> env) {
     Objects.requireNonNull(env, "env");
-    List<Option> options = new ArrayList<>();
-    ConfigException firstError = null;
-    boolean help = false;
-    boolean version = false;
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (!arg.startsWith("-") || arg.equals("-")) {
-        firstError = first(firstError, "unexpected argument \"" + arg + "\" (run sluice --help for the options "
-            + "and commands)");
-        continue;
-      }
-      int eq = arg.startsWith("--") ? arg.indexOf('=') : -1;
-      String name = eq < 0 ? arg : arg.substring(0, eq);
-      String value = eq < 0 ? null : arg.substring(eq + 1);
-      Flag flag = Flag.named(name);
-      if (flag == null) {
-        firstError = first(firstError, "unknown option " + name + " " + HINT);
-        continue;
-      }
-      if (!flag.takesValue()) {
-        if (value != null) {
-          firstError = first(firstError, name + ": \"" + value + "\" (expected: no value)");
-        }
-        help |= flag == Flag.HELP && value == null;
-        version |= flag == Flag.VERSION && value == null;
-        continue;
-      }
-      if (value == null) {
-        if (i + 1 < args.length && !isOption(args[i + 1])) {
-          value = args[++i];
-        } else {
-          firstError = first(firstError, name + ": missing value (expected: " + flag.forms + ")");
-          continue;
-        }
-      }
-      options.add(new Option(flag, value));
-    }
-    if (help) {
+    Args parsed = Args.parse(args, Flag.options(), HINT);
+    if (parsed.help()) {
       return new Invocation.Help();
     }
-    if (version) {
+    if (parsed.has(Flag.VERSION.option)) {
       return new Invocation.Version();
     }
-    if (firstError != null) {
-      throw firstError;
+    try {
+      Given given = new Given();
+      for (Args.Given g : parsed.given()) {
+        given.add(Flag.of(g.option()), g);
+      }
+      if (!parsed.operands().isEmpty()) {
+        throw new UsageException("unexpected argument \"" + parsed.operands().get(0) + "\" (run sluice --help for "
+            + "the options and commands)");
+      }
+      return new Invocation.Run(configure(given, env));
+    } catch (UsageException e) {
+      throw new ConfigException(e.getMessage());
     }
-    return new Invocation.Run(configure(options, env));
+  }
+
+  /** Whether {@code args} give a {@code --backend}, read as {@link #parse} reads them. */
+  public static boolean givesBackend(String[] args) {
+    return Args.parse(args, Flag.options(), HINT).has(Flag.BACKEND.option);
   }
 
   /** The {@code --help} text: one line per command and per flag with its default, ending with a line break. */
@@ -107,7 +85,7 @@ public final class CommandLine {
         .append('\n')
         .append("Options (--flag VALUE or --flag=VALUE; flags override the --config file):\n");
     for (Flag f : Flag.values()) {
-      String left = (f == Flag.HELP ? "-h, " : "") + f.flag + (f.takesValue() ? " " + f.metavar : "");
+      String left = (f == Flag.HELP ? "-h, " : "") + f.flag + (f.metavar != null ? " " + f.metavar : "");
       sb.append(String.format("  %-26s %s", left, f.help));
       if (f.defaultText != null) {
         sb.append(" (default: ").append(f.defaultText).append(')');
@@ -117,23 +95,10 @@ public final class CommandLine {
     return sb.toString();
   }
 
-  private static SluiceConfig configure(List<Option> options, Map<String, String> env) {
-    Given given = new Given();
-    for (Option o : options) {
-      given.add(o);
-    }
+  private static SluiceConfig configure(Given given, Map<String, String> env) {
     FileSettings file = given.configFile == null ? FileSettings.defaults() : YamlConfigFile.load(given.configFile, env);
     return new SluiceConfig(given.listeners(file), given.queue(file), given.backends(file), given.admin(file, env),
         given.buffers(file), given.drainTimeout != null ? given.drainTimeout : file.drainTimeout(), file.clients());
-  }
-
-  /** {@code -h} and {@code --anything} are options; {@code -3} may be a (wrong) value. */
-  private static boolean isOption(String arg) {
-    return arg.startsWith("--") || arg.equals("-h");
-  }
-
-  private static ConfigException first(ConfigException first, String message) {
-    return first != null ? first : new ConfigException(message);
   }
 
   private static Path configPath(String text) {
@@ -206,8 +171,8 @@ public final class CommandLine {
     Long maxBody;
     Duration drainTimeout;
 
-    void add(Option o) {
-      switch (o.flag) {
+    void add(Flag flag, Args.Given o) {
+      switch (flag) {
         case CONFIG -> configFile = o.parse(CommandLine::configPath);
         case LISTEN -> listen.add(o.parse(Address::parse));
         case BACKLOG -> backlog = o.parse(MaxOr::parse);
@@ -224,7 +189,7 @@ public final class CommandLine {
         case STATE_FILE -> stateFile = o.parse(Values::path);
         case MAX_BODY -> maxBody = o.parse(Sizes::parse);
         case DRAIN_TIMEOUT -> drainTimeout = o.parse(Durations::parse);
-        default -> throw new AssertionError(o.flag + " takes no value");
+        default -> throw new AssertionError(flag + " takes no value");
       }
     }
 
@@ -286,17 +251,6 @@ public final class CommandLine {
     BufferConfig buffers(FileSettings file) {
       BufferConfig buffers = file.buffers();
       return maxBody == null ? buffers : new BufferConfig(buffers.memory(), maxBody, buffers.tempDir());
-    }
-  }
-
-  /** A flag and its value as given. */
-  private record Option(Flag flag, String value) {
-    <T> T parse(Function<String, T> parser) {
-      try {
-        return parser.apply(value);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(flag.flag + ": " + e.getMessage());
-      }
     }
   }
 

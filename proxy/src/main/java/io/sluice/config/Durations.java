@@ -17,26 +17,25 @@ public final class Durations {
    * @throws IllegalArgumentException naming what was expected
    */
   public static Duration parse(String text) {
-    String s = text.trim();
-    int i = 0;
-    while (i < s.length() && Character.isDigit(s.charAt(i))) {
-      i++;
-    }
-    if (i == 0 || i > 12) {
-      throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
-    }
-    long n = Long.parseLong(s.substring(0, i));
-    switch (s.substring(i)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      case "h":
-        return Duration.ofHours(n);
-      default:
-        throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
+    Quantity q = Quantity.parse(text, 12, FORMS);
+    return switch (q.unit()) {
+      case "ms" -> Duration.ofMillis(q.number());
+      case "s" -> Duration.ofSeconds(q.number());
+      case "m" -> Duration.ofMinutes(q.number());
+      case "h" -> Duration.ofHours(q.number());
+      default -> throw Values.expected(text, FORMS);
+    };
+  }
+
+  /**
+   * Checks a setting that must be a duration above zero (a zero timeout would fail every request).
+   *
+   * @throws IllegalArgumentException as {@code timeout: 0s (expected: > 0)}
+   * @throws NullPointerException     naming the setting, when there is none
+   */
+  public static void requirePositive(String name, Duration d) {
+    if (java.util.Objects.requireNonNull(d, name).isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + ": " + format(d) + " (expected: > 0)");
     }
   }
 

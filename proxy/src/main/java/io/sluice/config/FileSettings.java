@@ -2,7 +2,6 @@ package io.sluice.config;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * What the configuration file sets, defaults filled in, before the command line overrides it. Unlike
@@ -26,15 +25,10 @@ record FileSettings(
   static final List<ListenerConfig> DEFAULT_LISTENERS =
       List.of(new ListenerConfig(new Address.Tcp("", 8080), MaxOr.MAX));
 
+  /** Made only here and by {@link YamlConfigFile}; the {@link SluiceConfig} built from it checks every part. */
   FileSettings {
     listeners = List.copyOf(listeners);
     backends = List.copyOf(backends);
-    Objects.requireNonNull(queue, "queue");
-    Objects.requireNonNull(admin, "admin");
-    Objects.requireNonNull(adminAddressOrigin, "adminAddressOrigin");
-    Objects.requireNonNull(buffers, "buffers");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    Objects.requireNonNull(clients, "clients");
   }
 
   /** The settings when there is no configuration file. */

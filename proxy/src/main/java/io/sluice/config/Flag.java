@@ -1,5 +1,9 @@
 package io.sluice.config;
 
+import io.sluice.cli.Option;
+import java.util.Arrays;
+import java.util.List;
+
 /** The command-line flags, in the order {@link CommandLine#usage()} lists them. */
 enum Flag {
   CONFIG("--config", "FILE", "a YAML file", "YAML file with the same settings; flags override it", "none"),
@@ -38,28 +42,30 @@ enum Flag {
   /** The default in the usage text; {@code null} when there is none to show. */
   final String defaultText;
 
+  /** How the command-line parser knows it. */
+  final Option option;
+
   Flag(String flag, String metavar, String forms, String help, String defaultText) {
     this.flag = flag;
     this.metavar = metavar;
     this.forms = forms;
     this.help = help;
     this.defaultText = defaultText;
+    this.option = metavar == null ? Option.flag(flag) : Option.value(flag, metavar, forms);
   }
 
-  boolean takesValue() {
-    return metavar != null;
-  }
-
-  /** The flag named {@code name} ({@code -h} is {@code --help}), or {@code null}. */
-  static Flag named(String name) {
-    if (name.equals("-h")) {
-      return HELP;
-    }
+  /** The flag an option stands for. */
+  static Flag of(Option option) {
     for (Flag f : values()) {
-      if (f.flag.equals(name)) {
+      if (f.option.equals(option)) {
         return f;
       }
     }
-    return null;
+    throw new IllegalArgumentException("option: " + option.name() + " (expected: one of Sluice's flags)");
+  }
+
+  /** The flags the parser reads; {@code -h} and {@code --help} it knows itself. */
+  static List<Option> options() {
+    return Arrays.stream(values()).filter(f -> f != HELP).map(f -> f.option).toList();
   }
 }

@@ -13,10 +13,7 @@ public record QueueConfig(MaxOr max, Duration timeout) {
 
   public QueueConfig {
     Objects.requireNonNull(max, "max");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout: " + Durations.format(timeout) + " (expected: > 0)");
-    }
+    Durations.requirePositive("timeout", timeout);
   }
 
   public QueueConfig withMax(MaxOr newMax) {

@@ -17,45 +17,20 @@ public final class Sizes {
    * @throws IllegalArgumentException naming what was expected
    */
   public static long parse(String text) {
-    String s = text.trim();
-    int i = 0;
-    while (i < s.length() && Character.isDigit(s.charAt(i))) {
-      i++;
-    }
-    if (i == 0 || i > 15) {
-      throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
-    }
-    long n = Long.parseLong(s.substring(0, i));
-    long unit;
-    switch (s.substring(i).trim().toUpperCase(Locale.ROOT)) {
-      case "":
-      case "B":
-        unit = 1;
-        break;
-      case "KB":
-        unit = 1000;
-        break;
-      case "MB":
-        unit = 1000 * 1000;
-        break;
-      case "GB":
-        unit = 1000L * 1000 * 1000;
-        break;
-      case "KIB":
-        unit = 1024;
-        break;
-      case "MIB":
-        unit = 1024 * 1024;
-        break;
-      case "GIB":
-        unit = 1024L * 1024 * 1024;
-        break;
-      default:
-        throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
-    }
-    if (n > Long.MAX_VALUE / unit) {
+    Quantity q = Quantity.parse(text, 15, FORMS);
+    long unit = switch (q.unit().trim().toUpperCase(Locale.ROOT)) {
+      case "", "B" -> 1;
+      case "KB" -> 1000;
+      case "MB" -> 1000 * 1000;
+      case "GB" -> 1000L * 1000 * 1000;
+      case "KIB" -> 1024;
+      case "MIB" -> 1024 * 1024;
+      case "GIB" -> 1024L * 1024 * 1024;
+      default -> throw Values.expected(text, FORMS);
+    };
+    if (q.number() > Long.MAX_VALUE / unit) {
       throw new IllegalArgumentException("\"" + text + "\" is too large");
     }
-    return n * unit;
+    return q.number() * unit;
   }
 }

@@ -11,6 +11,10 @@ public final class MetricNames {
   public static final String BACKEND_TAG = "backend";
   /** Label naming a listener by its address as bound. */
   public static final String LISTENER_TAG = "listener";
+  /** Label saying which way a limit moved: {@code up} or {@code down}. */
+  public static final String DIRECTION_TAG = "direction";
+  /** Label saying why a limit moved ({@code slow_start}, {@code backend_queue}, ...). */
+  public static final String REASON_TAG = "reason";
   /** Label naming how a request ended ({@code served}, {@code queue_full}, ...). */
   public static final String OUTCOME_TAG = "outcome";
 
@@ -36,6 +40,8 @@ public final class MetricNames {
   public static final String BACKEND_LIMIT = "sluice.backend.limit";
   /** 1 while the backend is in connect backoff. */
   public static final String BACKEND_PAUSED = "sluice.backend.paused";
+  /** Moves of the backend's limit, by direction ({@code up}, {@code down}) and reason. */
+  public static final String BACKEND_LIMIT_CHANGES = "sluice.backend.limit.changes";
   public static final String BACKEND_KERNEL_QUEUE_DEPTH = "sluice.backend.kernel.queue.depth";
   public static final String BACKEND_KERNEL_QUEUE_MAX = "sluice.backend.kernel.queue.max";
 

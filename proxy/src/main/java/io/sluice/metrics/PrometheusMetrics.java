@@ -13,14 +13,16 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.sluice.admin.MetricsSource;
-import io.sluice.admin.Status;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -31,6 +33,9 @@ import java.util.function.ToDoubleFunction;
  * <p>The request path feeds only the queue-wait histogram, through {@link #queueWait} (a held {@link Timer}: no
  * lookup, no lock). Everything else is a gauge or function counter over a {@link Status} snapshot that
  * {@link #scrape} takes once per scrape, so a scrape sees one consistent picture and costs the request path nothing.
+ *
+ * <p>Series exist from the first snapshot for every listener, backend and outcome; a backend's
+ * {@code sluice_backend_limit_changes_total{direction,reason}} series appear as its limit first moves that way.
  *
  * <p>Thread-safe. {@link #bind} is called once, when the runtime's status exists; {@link #scrape} on a worker thread.
  */
@@ -50,6 +55,8 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private Supplier<Status> source;
   private volatile Status snapshot;
+  /** The limit-change series registered so far, as {@code backend/direction/reason}; guarded by this. */
+  private final Set<String> limitChangeSeries = new HashSet<>();
 
   public PrometheusMetrics() {
     queueWait = Timer.builder(MetricNames.QUEUE_WAIT)
@@ -112,21 +119,20 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
           s -> s.backends().get(at).limitCurrent());
       gauge(MetricNames.BACKEND_PAUSED, "1 while the backend is in connect backoff", null, tags,
           s -> s.backends().get(at).paused() ? 1 : 0);
-      gauge(MetricNames.BACKEND_KERNEL_QUEUE_DEPTH, "Connections waiting in the backend's accept queue (NaN: unknown)",
-          null, tags, s -> depth(s.backends().get(at).kernelQueue()));
-      gauge(MetricNames.BACKEND_KERNEL_QUEUE_MAX, "The backend's listen backlog (NaN: unknown)", null, tags,
-          s -> max(s.backends().get(at).kernelQueue()));
+      kernelQueue(MetricNames.BACKEND_KERNEL_QUEUE_DEPTH, "Connections waiting in the backend's accept queue",
+          MetricNames.BACKEND_KERNEL_QUEUE_MAX, "The backend's listen backlog", tags,
+          s -> s.backends().get(at).kernelQueue());
     }
     for (int i = 0; i < first.listeners().size(); i++) {
       int at = i;
       Tags tags = Tags.of(MetricNames.LISTENER_TAG, first.listeners().get(i).address());
       gauge(MetricNames.LISTENER_BACKLOG, "The backlog passed to listen(2)", null, tags,
           s -> s.listeners().get(at).backlogEffective());
-      gauge(MetricNames.LISTENER_KERNEL_QUEUE_DEPTH, "Connections waiting to be accepted (NaN: unknown)", null, tags,
-          s -> depth(s.listeners().get(at).kernelQueue()));
-      gauge(MetricNames.LISTENER_KERNEL_QUEUE_MAX, "The accept queue's bound as the kernel reports it (NaN: unknown)",
-          null, tags, s -> max(s.listeners().get(at).kernelQueue()));
+      kernelQueue(MetricNames.LISTENER_KERNEL_QUEUE_DEPTH, "Connections waiting to be accepted",
+          MetricNames.LISTENER_KERNEL_QUEUE_MAX, "The accept queue's bound as the kernel reports it", tags,
+          s -> s.listeners().get(at).kernelQueue());
     }
+    registerLimitChanges(first);
   }
 
   /**
@@ -137,6 +143,7 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   public synchronized Scrape scrape(String accept) throws IOException {
     if (source != null) {
       snapshot = source.get();
+      registerLimitChanges(snapshot);
     }
     String format = accept != null && accept.contains("application/openmetrics-text") ? OPENMETRICS_FORMAT
         : TEXT_FORMAT;
@@ -151,16 +158,44 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
     registry.close();
   }
 
+  /** A series of {@code sluice_backend_limit_changes_total} appears with the first move of its kind. */
+  private void registerLimitChanges(Status s) {
+    for (int i = 0; i < s.backends().size(); i++) {
+      int at = i;
+      Status.Backend b = s.backends().get(i);
+      for (Status.LimitChange c : b.limitChanges()) {
+        if (limitChangeSeries.add(b.name() + "/" + c.direction() + "/" + c.reason())) {
+          FunctionCounter.builder(MetricNames.BACKEND_LIMIT_CHANGES, this,
+                  m -> limitChanges(m.snapshot.backends().get(at), c.direction(), c.reason()))
+              .description("Moves of the backend's limit, by direction and reason")
+              .tags(MetricNames.BACKEND_TAG, b.name(), MetricNames.DIRECTION_TAG, c.direction(),
+                  MetricNames.REASON_TAG, c.reason())
+              .register(registry);
+        }
+      }
+    }
+  }
+
+  private static double limitChanges(Status.Backend b, String direction, String reason) {
+    for (Status.LimitChange c : b.limitChanges()) {
+      if (c.direction().equals(direction) && c.reason().equals(reason)) {
+        return c.count();
+      }
+    }
+    return 0;
+  }
+
   private void gauge(String name, String help, String unit, Tags tags, ToDoubleFunction<Status> read) {
     Gauge.builder(name, this, m -> read.applyAsDouble(m.snapshot))
         .description(help).baseUnit(unit).tags(tags).strongReference(true).register(registry);
   }
 
-  private static double depth(KernelQueue q) {
-    return q instanceof KernelQueue.Known k ? k.depth() : Double.NaN;
-  }
-
-  private static double max(KernelQueue q) {
-    return q instanceof KernelQueue.Known k ? k.max() : Double.NaN;
+  /** An accept queue's depth and maximum, NaN while the kernel does not report it. */
+  private void kernelQueue(String depthName, String depthHelp, String maxName, String maxHelp, Tags tags,
+      Function<Status, KernelQueue> queue) {
+    gauge(depthName, depthHelp + " (NaN: unknown)", null, tags,
+        s -> queue.apply(s) instanceof KernelQueue.Known k ? k.depth() : Double.NaN);
+    gauge(maxName, maxHelp + " (NaN: unknown)", null, tags,
+        s -> queue.apply(s) instanceof KernelQueue.Known k ? k.max() : Double.NaN);
   }
 }

@@ -1,8 +1,8 @@
 package io.sluice.queue;
 
 /**
- * Requests completed per second over the last second, in ten buckets of 100 ms. Not thread-safe: the dispatcher
- * calls it under its lock.
+ * Requests completed per second over the last second, in ten buckets of 100 ms, and the {@code Retry-After} it
+ * predicts. Not thread-safe: the dispatcher calls it under its lock.
  */
 final class DrainRate {
 
@@ -25,6 +25,21 @@ final class DrainRate {
       sum += c;
     }
     return sum * (1_000_000_000.0 / (BUCKET_NANOS * BUCKETS));
+  }
+
+  /**
+   * Seconds a refused client should wait: the time {@code waiting} requests (and one more) need to drain at the rate
+   * of the last second, between 1 s and the queue timeout (at most an hour); the queue timeout, capped at 60 s,
+   * when nothing drains.
+   */
+  int retryAfterSeconds(long nowNanos, int waiting, long timeoutNanos) {
+    double rate = perSecond(nowNanos);
+    long timeoutSeconds = Math.max(1, (timeoutNanos + 999_999_999L) / 1_000_000_000L);
+    if (rate < 1) {
+      return (int) Math.min(timeoutSeconds, 60);
+    }
+    long seconds = (long) Math.ceil((waiting + 1) / rate);
+    return (int) Math.max(1, Math.min(seconds, Math.min(timeoutSeconds, 3600)));
   }
 
   private void advance(long nowNanos) {

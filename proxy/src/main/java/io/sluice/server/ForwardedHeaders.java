@@ -1,9 +1,8 @@
 package io.sluice.server;
 
 import io.netty.util.AsciiString;
+import io.sluice.backend.HttpChars;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,11 +17,10 @@ import java.util.Map;
  */
 final class ForwardedHeaders {
 
+  /** Dropped besides the hop-by-hop headers. */
   private static final AsciiString[] DROPPED = {
-      AsciiString.cached("connection"), AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"),
-      AsciiString.cached("te"), AsciiString.cached("trailer"), AsciiString.cached("transfer-encoding"),
-      AsciiString.cached("upgrade"), AsciiString.cached("proxy-authorization"), AsciiString.cached("content-length"),
-      AsciiString.cached("expect"), AsciiString.cached("x-forwarded-proto"), AsciiString.cached("x-forwarded-ssl"),
+      AsciiString.cached("proxy-authorization"), AsciiString.cached("content-length"), AsciiString.cached("expect"),
+      AsciiString.cached("x-forwarded-proto"), AsciiString.cached("x-forwarded-ssl"),
   };
   private static final String X_FORWARDED_FOR = "X-Forwarded-For";
   private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
@@ -41,13 +39,13 @@ final class ForwardedHeaders {
   static MultiMap forBackend(MultiMap in, String clientIp, String scheme, String listenHost) {
     // The client's headers were checked by the HTTP decoder and ours are built here: the map need not check again.
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    List<String> named = connectionTokens(in);
+    List<String> named = HopByHop.connectionTokens(in);
     String xff = null;
     String forwarded = null;
     String host = null;
     for (Map.Entry<String, String> e : in) {
       String name = e.getKey();
-      if (dropped(name) || (named != null && listed(named, name))) {
+      if (HopByHop.is(name) || HopByHop.among(DROPPED, name) || HopByHop.listed(named, name)) {
         continue;
       }
       if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
@@ -78,45 +76,6 @@ final class ForwardedHeaders {
     return out;
   }
 
-  private static boolean dropped(String name) {
-    for (AsciiString d : DROPPED) {
-      if (d.contentEqualsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The header names listed in {@code Connection}, lower-cased; {@code null} when it lists none worth dropping. */
-  private static List<String> connectionTokens(MultiMap in) {
-    List<String> values = in.getAll(HttpHeaders.CONNECTION);
-    if (values.isEmpty()) {
-      return null;
-    }
-    List<String> tokens = null;
-    for (String v : values) {
-      for (String t : v.split(",")) {
-        String token = t.trim();
-        if (!token.isEmpty() && !token.equalsIgnoreCase("close") && !token.equalsIgnoreCase("keep-alive")) {
-          if (tokens == null) {
-            tokens = new ArrayList<>(2);
-          }
-          tokens.add(token);
-        }
-      }
-    }
-    return tokens;
-  }
-
-  private static boolean listed(List<String> named, String name) {
-    for (String n : named) {
-      if (n.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** RFC 7239 §6: IPv6 addresses are bracketed and quoted; an unknown client is {@code unknown}. */
   private static String forNode(String ip) {
     if (ip.isEmpty()) {
@@ -129,9 +88,7 @@ final class ForwardedHeaders {
   private static String quoteIfNeeded(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      boolean tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!tchar) {
+      if (!HttpChars.isToken(c)) {
         return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
       }
     }

@@ -1,20 +1,12 @@
 package io.sluice.server;
 
 import io.sluice.config.Address;
+import io.sluice.net.Sockets;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.SocketAddress;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,35 +33,6 @@ public final class FrontendServer {
   private FrontendServer(List<Address> bound, List<HttpServer> servers) {
     this.bound = List.copyOf(bound);
     this.servers = List.copyOf(servers);
-  }
-
-  /**
-   * Prepares Unix socket paths: removes a stale socket file nobody listens on, refuses a live one or a file that is
-   * not a socket. Blocking; call at start-up, off any event loop.
-   *
-   * @throws IOException naming the path and the problem
-   */
-  public static void prepareUnixPaths(List<Listener> listeners) throws IOException {
-    for (Listener l : listeners) {
-      if (!(l.address() instanceof Address.Unix u)) {
-        continue;
-      }
-      Path path = u.path();
-      if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS);
-      if (!attrs.isOther()) {
-        throw new IOException(path + " exists and is not a socket");
-      }
-      try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-        probe.connect(UnixDomainSocketAddress.of(path));
-        throw new IOException("unix:" + path + " is in use by another process");
-      } catch (ConnectException stale) {
-        Files.delete(path);
-      }
-    }
   }
 
   /**
@@ -108,7 +71,7 @@ public final class FrontendServer {
         // listen(int, String) is the public form that admits Vert.x's negative "shared random port".
         all.add(server.listen(-(i + 1), t.bindHost()));
       } else {
-        all.add(server.listen(socketAddress(l.address())));
+        all.add(server.listen(Sockets.bindAddress(l.address())));
       }
     }
     return Future.all(all);
@@ -132,14 +95,6 @@ public final class FrontendServer {
         // Every response is written on its connection's event loop (the dispatcher's verdicts are moved there
         // first), so Vert.x can write directly instead of through a cross-thread queue.
         .setStrictThreadMode(true);
-  }
-
-  private static SocketAddress socketAddress(Address a) {
-    if (a instanceof Address.Unix u) {
-      return SocketAddress.domainSocketAddress(u.path().toAbsolutePath().toString());
-    }
-    Address.Tcp t = (Address.Tcp) a;
-    return SocketAddress.inetSocketAddress(t.port(), t.bindHost());
   }
 
   /** The listeners as bound, in configuration order: a port 0 is replaced by the port the kernel chose. */

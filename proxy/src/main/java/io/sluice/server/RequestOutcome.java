@@ -1,34 +1,30 @@
 package io.sluice.server;
 
+import java.util.Locale;
+
 /** How a client's request ended, as counted in status and in {@code sluice_requests_total{outcome}}. */
 public enum RequestOutcome {
   /** A backend answered and the answer went to the client. */
-  SERVED("served"),
+  SERVED,
   /** 503: the queue was full. */
-  QUEUE_FULL("queue_full"),
+  QUEUE_FULL,
   /** 503: no backend could take it within the queue timeout. */
-  QUEUE_TIMEOUT("queue_timeout"),
+  QUEUE_TIMEOUT,
   /** 502: the backend failed after receiving the request, or sent something that is not HTTP. */
-  BACKEND_ERROR("backend_error"),
+  BACKEND_ERROR,
   /** 504: the backend did not answer within its timeout. */
-  BACKEND_TIMEOUT("backend_timeout"),
+  BACKEND_TIMEOUT,
   /** 413: the body was over the limit. */
-  TOO_LARGE("too_large"),
+  TOO_LARGE,
   /** 4xx from Sluice itself: a request it cannot forward (431 for uwsgi variables over the buffer, say). */
-  REJECTED("rejected"),
+  REJECTED,
   /** The client went away before the answer was complete. */
-  CLIENT_GONE("client_gone"),
+  CLIENT_GONE,
   /** 503: Sluice was shutting down. */
-  SHUTDOWN("shutdown");
+  SHUTDOWN;
 
-  private final String label;
-
-  RequestOutcome(String label) {
-    this.label = label;
-  }
-
-  /** The metric label value. */
+  /** The metric label value: the name in lower case, such as {@code queue_full}. */
   public String label() {
-    return label;
+    return name().toLowerCase(Locale.ROOT);
   }
 }

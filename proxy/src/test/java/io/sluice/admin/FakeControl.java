@@ -3,6 +3,7 @@ package io.sluice.admin;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,7 +58,9 @@ final class FakeControl implements Control {
     List<Status.Backend> backends = new ArrayList<>();
     l.backends().forEach((name, setting) -> backends.add(new Status.Backend(name, "unix:/run/" + name + ".sock",
         "uwsgi", setting.toString(), setting.isAuto() ? 3 : setting.fixed(), 1, false,
-        name.equals("app") ? new KernelQueue.Known(7, 2, 100) : new KernelQueue.Unknown("no listener"))));
+        name.equals("app") ? new KernelQueue.Known(7, 2, 100) : new KernelQueue.Unknown("no listener"),
+        name.equals("app") ? new Status.LimitDecision("up", "slow_start", 2, 3, 1234) : null,
+        name.equals("app") ? List.of(new Status.LimitChange("up", "slow_start", 2)) : List.of())));
     Map<String, Long> outcomes = new LinkedHashMap<>();
     for (io.sluice.server.RequestOutcome o : io.sluice.server.RequestOutcome.values()) {
       outcomes.put(o.label(), (long) o.ordinal());

@@ -7,6 +7,7 @@ import io.sluice.config.Address;
 import io.sluice.config.AdminConfig;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
+import io.sluice.metrics.MetricsSource;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -184,7 +185,7 @@ class LimitsCommandTest {
       "--nope|sluice limits: unknown option --nope (run sluice limits --help)",
       "--admin off|sluice limits: --admin: \"off\" (expected: HOST:PORT or unix:/path of a running Sluice's admin API)",
       "--admin 9901|sluice limits: --admin: \"9901\" has no port (expected: HOST:PORT, :PORT or unix:/path)",
-      "--admin-token|sluice limits: --admin-token: missing value",
+      "--admin-token|sluice limits: --admin-token: missing value (expected: a non-empty token)",
   })
   void aWrongArgumentIsExitTwoWithOneLine(String args, String message) {
     List<String> list = new ArrayList<>(List.of(args.split(" ")));

@@ -11,6 +11,7 @@ import io.sluice.config.AdminConfig;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.BufferConfig;
 import io.sluice.config.ClientConfig;
+import io.sluice.config.ConfigException;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.MaxOr;
@@ -91,8 +92,8 @@ class StateFileTest {
   void aCorruptFileIsAOneLineStartUpErrorNamingIt() throws Exception {
     Path file = dir.resolve("limits.json");
     Files.writeString(file, "{\"queue\":{\"max\":5");
-    StateFileException e = assertThrows(StateFileException.class, () -> StateFile.overlay(config(file)));
-    assertTrue(e.usage());
+    // A ConfigException: a setting Sluice cannot start with, exit status 2.
+    ConfigException e = assertThrows(ConfigException.class, () -> StateFile.overlay(config(file)));
     assertTrue(e.getMessage().startsWith(file + ": not valid JSON: "), e.getMessage());
     assertTrue(e.getMessage().endsWith("; fix it or remove it to start from the configuration's limits"),
         e.getMessage());
@@ -105,20 +106,20 @@ class StateFileTest {
     Files.writeString(file, "{\"queue\":{\"max\":-3}}");
     assertEquals(file + ": queue.max: -3 (expected: max or an integer >= 1); fix it or remove it to start from the "
         + "configuration's limits",
-        assertThrows(StateFileException.class, () -> StateFile.overlay(config(file))).getMessage());
+        assertThrows(ConfigException.class, () -> StateFile.overlay(config(file))).getMessage());
     Files.writeString(file, "{\"backends\":{\"old\":{\"limit\":2}}}");
     assertEquals(file + ": backends.old: no such backend in the configuration (known: app); fix it or remove it to "
         + "start from the configuration's limits",
-        assertThrows(StateFileException.class, () -> StateFile.overlay(config(file))).getMessage());
+        assertThrows(ConfigException.class, () -> StateFile.overlay(config(file))).getMessage());
     Files.writeString(file, "");
-    assertTrue(assertThrows(StateFileException.class, () -> StateFile.overlay(config(file))).getMessage()
+    assertTrue(assertThrows(ConfigException.class, () -> StateFile.overlay(config(file))).getMessage()
         .startsWith(file + ": not valid JSON"));
   }
 
   @Test
   void aMissingDirectoryIsRefusedAtStart() {
     Path file = dir.resolve("nope/limits.json");
-    StateFileException e = assertThrows(StateFileException.class, () -> StateFile.overlay(config(file)));
+    ConfigException e = assertThrows(ConfigException.class, () -> StateFile.overlay(config(file)));
     assertEquals(file + ": the directory " + dir.resolve("nope") + " does not exist", e.getMessage());
   }
 }

@@ -17,7 +17,8 @@ class StatusJsonTest {
     assertEquals(new JsonObject("{\"depth\":0,\"peak\":12,\"max\":\"max\",\"effectiveMax\":19000,\"timeoutMs\":60000,"
         + "\"oldestWaitMs\":250,\"drainPerSecond\":42.3}"), s.getJsonObject("queue"));
     assertEquals(new JsonObject("{\"name\":\"app\",\"address\":\"unix:/run/app.sock\",\"protocol\":\"uwsgi\","
-        + "\"limit\":{\"setting\":\"auto\",\"current\":3},\"inflight\":1,\"paused\":false,"
+        + "\"limit\":{\"setting\":\"auto\",\"current\":3,\"lastDecision\":{\"direction\":\"up\",\"reason\":"
+        + "\"slow_start\",\"from\":2,\"to\":3,\"agoMs\":1234}},\"inflight\":1,\"paused\":false,"
         + "\"kernelQueue\":{\"depth\":2,\"max\":100}}"), s.getJsonArray("backends").getValue(0));
     assertEquals(new JsonObject("{\"soft\":20000,\"hard\":20000,\"open\":31}"), s.getJsonObject("fds"));
   }
@@ -27,6 +28,8 @@ class StatusJsonTest {
     JsonObject b2 = StatusJson.render(new FakeControl(FakeControl.defaults()).status())
         .getJsonArray("backends").getJsonObject(1);
     assertEquals(4, b2.getJsonObject("limit").getValue("setting"));
+    assertTrue(b2.getJsonObject("limit").containsKey("lastDecision"), "a limit that never moved says so");
+    assertEquals(null, b2.getJsonObject("limit").getValue("lastDecision"));
     assertTrue(b2.containsKey("kernelQueue") && b2.getValue("kernelQueue") == null);
     assertEquals("no listener", b2.getString("kernelQueueUnknown"));
   }

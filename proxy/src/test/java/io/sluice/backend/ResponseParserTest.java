@@ -17,7 +17,7 @@ class ResponseParserTest {
   private static final int MAX_HEAD = 8192;
 
   /** Writes what the listener sees as text, one body per response, so differently split inputs compare equal. */
-  private static final class Recorder implements ResponseParser.Listener {
+  private static final class Recorder implements ResponseDecoder.Listener {
     final StringBuilder log = new StringBuilder();
     final List<ResponseHead> heads = new ArrayList<>();
     final List<Buffer> pieces = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
 import io.sluice.metrics.PrometheusText;
 import io.sluice.queue.Dispatcher;
+import io.sluice.runtime.StartupException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -102,20 +104,15 @@ class AdminIT {
     return status.getJsonArray("backends").getJsonObject(0).getInteger("inflight");
   }
 
-  /** Polls the status API until depth and in-flight are these, for up to 10 s. */
+  /** Polls the status API until depth and in-flight are these. */
   private static JsonObject awaitStatus(RunningProxy p, int depth, int inflight) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      JsonObject s = status(p);
-      if (depth(s) == depth && inflight(s) == inflight) {
-        return s;
-      }
-      if (System.nanoTime() > deadline) {
-        fail("status stayed at depth " + depth(s) + ", in flight " + inflight(s) + "; expected " + depth + ", "
-            + inflight);
-      }
-      Thread.sleep(10);
-    }
+    JsonObject[] last = {null};
+    eventually(() -> {
+      last[0] = status(p);
+      return depth(last[0]) == depth && inflight(last[0]) == inflight ? null
+          : "depth " + depth(last[0]) + ", in flight " + inflight(last[0]) + "; expected " + depth + ", " + inflight;
+    });
+    return last[0];
   }
 
   @Test
@@ -128,35 +125,31 @@ class AdminIT {
         awaitStatus(sluice, i, 1);
       }
 
-      long patched = System.nanoTime();
       HttpResponse<String> raised = patch(sluice, "{\"backends\":{\"app\":{\"limit\":4}}}");
       assertEquals(200, raised.statusCode(), raised.body());
       assertEquals(4, new JsonObject(raised.body()).getJsonObject("backends").getJsonObject("app").getValue("limit"));
-      JsonObject s;
-      do {
-        s = status(sluice);
-        assertTrue(System.nanoTime() - patched < TimeUnit.SECONDS.toNanos(1),
-            "a second after the PATCH: depth " + depth(s) + ", in flight " + inflight(s));
-      } while (inflight(s) != 4);
-      assertEquals(5, depth(s));
-      assertEquals(new JsonObject("{\"setting\":4,\"current\":4}"),
+      // At once: before the request that was in flight (3 s) is done, the next three are in flight with it.
+      JsonObject s = awaitStatus(sluice, 5, 4);
+      assertFalse(requests.get(0).isDone(), "the raised limit waited for a request to finish");
+      assertEquals(new JsonObject("{\"setting\":4,\"current\":4,\"lastDecision\":null}"),
           s.getJsonArray("backends").getJsonObject(0).getJsonObject("limit"));
 
       assertEquals(200, patch(sluice, "{\"backends\":{\"app\":{\"limit\":1}}}").statusCode());
-      int samplesWithFourStillRunning = 0;
-      while (!requests.stream().allMatch(CompletableFuture::isDone)) {
-        s = status(sluice);
-        int depth = depth(s);
-        int inflight = inflight(s);
+      int[] samplesWithFourStillRunning = {0};
+      eventually(Duration.ofSeconds(60), () -> {
+        JsonObject now = status(sluice);
+        int depth = depth(now);
+        int inflight = inflight(now);
         assertTrue(inflight <= 4, "in flight " + inflight);
         assertTrue(depth == 5 || inflight <= 1, "a request started while " + inflight + " were in flight above the"
             + " lowered limit of 1 (depth " + depth + ")");
         if (depth == 5 && inflight == 4) {
-          samplesWithFourStillRunning++;
+          samplesWithFourStillRunning[0]++;
         }
-        Thread.sleep(20);
-      }
-      assertTrue(samplesWithFourStillRunning > 0, "lowering the limit let the four in flight run on");
+        return requests.stream().allMatch(CompletableFuture::isDone) ? null : "depth " + depth + ", in flight "
+            + inflight;
+      });
+      assertTrue(samplesWithFourStillRunning[0] > 0, "lowering the limit let the four in flight run on");
       for (CompletableFuture<HttpResponse<String>> r : requests) {
         assertEquals(200, r.get(30, TimeUnit.SECONDS).statusCode(), "in-flight and queued requests all finish");
       }
@@ -234,12 +227,12 @@ class AdminIT {
     Files.writeString(file, "{\"queue\": {\"max\": 50,");
     Invocation.Run run = (Invocation.Run) CommandLine.parse(new String[] {"--backend", "app=" + gunicorn.address(),
         "--listen", "127.0.0.1:0", "--admin", "off", "--state-file", file.toString()}, Map.of());
-    Sluice.StartupException e = assertThrows(Sluice.StartupException.class, () -> Sluice.start(run.config()));
+    StartupException e = assertThrows(StartupException.class, () -> Sluice.start(run.config()));
     assertTrue(e.usage(), "exit status 2");
     assertTrue(e.getMessage().startsWith("admin.stateFile " + file + ": not valid JSON: "), e.getMessage());
 
     Files.writeString(file, "{\"backends\":{\"gone\":{\"limit\":2}}}");
-    e = assertThrows(Sluice.StartupException.class, () -> Sluice.start(run.config()));
+    e = assertThrows(StartupException.class, () -> Sluice.start(run.config()));
     assertEquals("admin.stateFile " + file + ": backends.gone: no such backend in the configuration (known: app); "
         + "fix it or remove it to start from the configuration's limits", e.getMessage());
 

@@ -62,7 +62,8 @@ class ClientTimeoutsIT {
       String got = readToClose(s);
       long ms = (System.nanoTime() - start) / 1_000_000;
       assertTrue(got.startsWith("HTTP/1.1 200") && got.endsWith("ok"), got);
-      assertTrue(ms >= 400 && ms < 3000, "closed after " + ms + " ms");
+      // Not before the idle timeout of 500 ms; the upper bound is readToClose's own 5 s.
+      assertTrue(ms >= 400, "closed after " + ms + " ms");
     }
   }
 

@@ -1,13 +1,11 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static io.sluice.it.ScriptedBackend.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sluice.config.Address;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -45,8 +43,8 @@ class FdLimitIT {
       Vertx clients = Vertx.vertx();
       try {
         awaitListening(sluice, port, log);
-        SpikeResult r = Spike.run(clients, new Spike.Target(new Address.Tcp("127.0.0.1", port), "localhost", "/"),
-            new Spike.Options(1000, Duration.ofSeconds(60))).await(120, TimeUnit.SECONDS);
+        Burst.Result r = Burst.fire(clients, new Address.Tcp("127.0.0.1", port), "/", 1000, Duration.ofSeconds(60))
+            .await(120, TimeUnit.SECONDS);
         assertTrue(sluice.isAlive(), "Sluice is still running:\n" + Files.readString(log));
         assertEquals(1000, r.count(200) + r.count(503), "every client got 200 or 503, none an error: " + r);
         assertTrue(r.count(503) > 0, "with 256 descriptors some of 1000 must be refused: " + r);
@@ -62,17 +60,13 @@ class FdLimitIT {
   }
 
   private static void awaitListening(Process p, int port, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
+    eventually(() -> {
+      assertTrue(p.isAlive(), "sluice exited: " + Files.readString(log));
       try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
+        return null;
       } catch (IOException notYet) {
-        if (!p.isAlive()) {
-          fail("sluice exited: " + Files.readString(log));
-        }
-        Thread.sleep(50);
+        return "sluice does not listen yet: " + Files.readString(log);
       }
-    }
-    fail("sluice did not start: " + Files.readString(log));
+    });
   }
 }

@@ -1,19 +1,19 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static io.sluice.it.ScriptedBackend.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
-import io.sluice.admin.Status;
 import io.sluice.config.Address;
 import io.sluice.config.MaxOr;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
@@ -56,15 +56,14 @@ class KernelBacklogIT {
       assertEquals(128, before[0]);
       Vertx clients = Vertx.vertx();
       try {
-        Future<SpikeResult> spike = Spike.run(clients,
-            new Spike.Target(new Address.Tcp("127.0.0.1", sluice.port()), "localhost", "/"),
-            new Spike.Options(1000, Duration.ofSeconds(60)));
+        Future<Burst.Result> spike = Burst.fire(clients, new Address.Tcp("127.0.0.1", sluice.port()), "/", 1000,
+            Duration.ofSeconds(60));
         Limits l = sluice.sluice().control().limits();
         sluice.sluice().control().apply(l.withBacklog(MaxOr.of(512)));
         long[] middle = ss(sluice.port());
         sluice.sluice().control().apply(l.withBacklog(MaxOr.MAX));
         long[] after = ss(sluice.port());
-        SpikeResult r = spike.await(90, TimeUnit.SECONDS);
+        Burst.Result r = spike.await(90, TimeUnit.SECONDS);
 
         assertEquals(512, middle[0]);
         assertEquals(somaxconn(), after[0]);
@@ -103,20 +102,15 @@ class KernelBacklogIT {
       assertEquals(100, q.max(), "the backend's queue maximum is uWSGI's --listen");
       Vertx clients = Vertx.vertx();
       try {
-        Future<SpikeResult> spike = Spike.run(clients,
-            new Spike.Target(new Address.Tcp("127.0.0.1", sluice.port()), "localhost", "/?ms=50"),
-            new Spike.Options(300, Duration.ofSeconds(60)));
-        int deepest = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!spike.isComplete() && System.nanoTime() < deadline) {
+        Future<Burst.Result> spike = Burst.fire(clients, new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=50", 300,
+            Duration.ofSeconds(60));
+        eventually(() -> {
+          assertFalse(spike.isComplete(), "the spike ended before the sampler saw uWSGI's queue hold anything");
           KernelQueue k = sluice.sluice().control().status().backends().get(0).kernelQueue();
-          if (k instanceof KernelQueue.Known known) {
-            deepest = Math.max(deepest, known.depth());
-          }
-          Thread.sleep(20);
-        }
+          return k instanceof KernelQueue.Known known && known.depth() > 0 ? null
+              : "with 40 in flight and 2 workers, requests should wait in uWSGI's own queue: " + k;
+        });
         assertEquals(300, spike.await(60, TimeUnit.SECONDS).count(200));
-        assertTrue(deepest > 0, "with 40 in flight and 2 workers, requests wait in uWSGI's own queue");
       } finally {
         clients.close().await();
       }
@@ -124,14 +118,12 @@ class KernelBacklogIT {
   }
 
   /** The first status whose backend queue the sampler has read. */
-  private static Status.Backend awaitSample(RunningProxy sluice, int backend) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (true) {
-      Status.Backend b = sluice.sluice().control().status().backends().get(backend);
-      if (b.kernelQueue() instanceof KernelQueue.Known || System.nanoTime() > deadline) {
-        return b;
-      }
-      Thread.sleep(50);
-    }
+  private static Status.Backend awaitSample(RunningProxy sluice, int backend) throws Exception {
+    Status.Backend[] b = {null};
+    eventually(() -> {
+      b[0] = sluice.sluice().control().status().backends().get(backend);
+      return b[0].kernelQueue() instanceof KernelQueue.Known ? null : "not sampled: " + b[0].kernelQueue();
+    });
+    return b[0];
   }
 }

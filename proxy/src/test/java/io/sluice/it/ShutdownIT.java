@@ -1,15 +1,18 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static io.sluice.it.ScriptedBackend.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +29,7 @@ class ShutdownIT {
 
   @TempDir
   Path dir;
+  private int adminPort;
 
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -33,40 +37,46 @@ class ShutdownIT {
     }
   }
 
+  /** The command on {@code port}, with its admin API on a port of its own, {@link #adminPort}. */
   private Process start(String backend, int port, String... extra) throws Exception {
     assertTrue(Files.exists(JAR), JAR.toAbsolutePath() + " is built in the package phase");
+    adminPort = freePort();
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", JAR.toString(), "--listen", "127.0.0.1:" + port, "--backend", backend, "--admin", "off"));
+        "-jar", JAR.toString(), "--listen", "127.0.0.1:" + port, "--backend", backend, "--admin",
+        "127.0.0.1:" + adminPort));
     cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("sluice.log").toFile())
         .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return p;
-      } catch (IOException notYet) {
+    try {
+      eventually(() -> {
         if (!p.isAlive()) {
           fail("sluice exited with " + p.exitValue() + ": " + Files.readString(dir.resolve("sluice.log")));
         }
-        Thread.sleep(50);
-      }
+        // The admin listener opens after the front one: once it accepts, both do.
+        try (Socket s = new Socket("127.0.0.1", adminPort)) {
+          return null;
+        } catch (IOException notYet) {
+          return "sluice did not start: " + Files.readString(dir.resolve("sluice.log"));
+        }
+      });
+    } catch (Exception | AssertionError e) {
+      p.destroyForcibly();
+      throw e;
     }
-    p.destroyForcibly();
-    fail("sluice did not start: " + Files.readString(dir.resolve("sluice.log")));
-    return null;
+    return p;
   }
 
   /**
-   * Waits until the requests are inside Sluice: the backend has the first, and the rest have had time to be read.
-   * A request still unread when SIGTERM arrives rides a connection that looks idle, which a graceful stop closes.
+   * Waits until every request is inside Sluice: a request still unread when SIGTERM arrives rides a connection that
+   * looks idle, which a graceful stop closes.
    */
-  private static void awaitInside(ScriptedBackend b) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (b.seen.isEmpty()) {
-      assertTrue(System.nanoTime() < deadline, "no request reached the backend");
-      Thread.sleep(10);
-    }
-    Thread.sleep(200);
+  private void awaitInside(int requests) throws Exception {
+    eventually(() -> {
+      HttpResponse<byte[]> r = Http.get(URI.create("http://127.0.0.1:" + adminPort + "/api/v1/status"));
+      long received = new JsonObject(new String(r.body(), StandardCharsets.UTF_8)).getJsonObject("totals")
+          .getLong("received");
+      return received == requests ? null : received + " of " + requests + " requests received";
+    });
   }
 
   @Test
@@ -82,7 +92,7 @@ class ShutdownIT {
       for (int i = 0; i < 6; i++) {
         pending.add(Http.getAsync(URI.create("http://127.0.0.1:" + port + "/q" + i)));
       }
-      awaitInside(b);
+      awaitInside(pending.size());
       sluice.destroy();
       for (CompletableFuture<HttpResponse<String>> f : pending) {
         assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode(), "a queued request is served during the drain");
@@ -106,7 +116,7 @@ class ShutdownIT {
       for (int i = 0; i < 8; i++) {
         pending.add(Http.getAsync(URI.create("http://127.0.0.1:" + port + "/q" + i)));
       }
-      awaitInside(b);
+      awaitInside(pending.size());
       sluice.destroy();
       int ok = 0;
       int unavailable = 0;

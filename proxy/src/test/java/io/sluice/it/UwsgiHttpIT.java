@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.config.Address;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -43,18 +41,17 @@ class UwsgiHttpIT {
     }
   }
 
-  private static SpikeResult spike(Address target, String path, int connections) throws Exception {
-    return Spike.run(clients, new Spike.Target(target, "localhost", path),
-        new Spike.Options(connections, Duration.ofSeconds(120))).await(180, TimeUnit.SECONDS);
+  private static Burst.Result spike(Address target, String path, int connections) throws Exception {
+    return Burst.fire(clients, target, path, connections, Duration.ofSeconds(120)).await(180, TimeUnit.SECONDS);
   }
 
   @Test
   void aSpikeThatTheBackendAloneRefusesIsServedWholeThroughSluice() throws Exception {
-    SpikeResult direct = spike(new Address.Unix(uwsgi.socket()), "/?ms=5", SPIKE);
+    Burst.Result direct = spike(new Address.Unix(uwsgi.socket()), "/?ms=5", SPIKE);
     assertTrue(direct.failed() > 0, "straight at uWSGI (listen 100) some connects must fail: " + direct);
 
     try (RunningProxy sluice = RunningProxy.start("--backend", uwsgi.address())) {
-      SpikeResult through = spike(new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=5", SPIKE);
+      Burst.Result through = spike(new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=5", SPIKE);
       assertEquals(SPIKE, through.count(200), "through Sluice every request is answered 200: " + through);
     }
   }

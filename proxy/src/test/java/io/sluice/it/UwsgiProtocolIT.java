@@ -1,5 +1,6 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.config.Address;
-import io.sluice.demo.Spike;
-import io.sluice.demo.SpikeResult;
 import io.sluice.server.RequestOutcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -470,8 +469,8 @@ class UwsgiProtocolIT {
 
   @Test
   void aSpikeFarOverUwsgisListenQueueIsServedWhole() throws Exception {
-    SpikeResult through = Spike.run(clients, new Spike.Target(new Address.Tcp("127.0.0.1", sluice.port()),
-        "localhost", "/?ms=5"), new Spike.Options(SPIKE, Duration.ofSeconds(120))).await(180, TimeUnit.SECONDS);
+    Burst.Result through = Burst.fire(clients, new Address.Tcp("127.0.0.1", sluice.port()), "/?ms=5", SPIKE,
+        Duration.ofSeconds(120)).await(180, TimeUnit.SECONDS);
     assertEquals(SPIKE, through.count(200), "through Sluice every request is answered 200: " + through);
     assertEquals(0, through.failed(), through.toString());
   }
@@ -501,11 +500,7 @@ class UwsgiProtocolIT {
   }
 
   private static void awaitLog(Path in, String text) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!uwsgiLog(in).contains(text)) {
-      assertTrue(System.nanoTime() < deadline, "uWSGI never logged \"" + text + "\":\n" + uwsgiLog(in));
-      Thread.sleep(20);
-    }
+    eventually(() -> uwsgiLog(in).contains(text) ? null : "uWSGI never logged \"" + text + "\":\n" + uwsgiLog(in));
   }
 
   /** Sends uWSGI a packet header announcing {@code size} bytes of variables, then as many zero bytes. */

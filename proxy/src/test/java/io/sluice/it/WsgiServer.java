@@ -1,5 +1,6 @@
 package io.sluice.it;
 
+import static io.sluice.it.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -93,19 +94,19 @@ final class WsgiServer implements AutoCloseable {
   private static WsgiServer start(List<String> cmd, Path socket, Path log) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     WsgiServer server = new WsgiServer(p, socket, log);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
-        fail(cmd.get(0) + " exited with " + p.exitValue() + ":\n" + server.logTail());
-      }
-      if (Files.exists(socket) && accepts(socket)) {
-        return server;
-      }
-      Thread.sleep(50);
+    try {
+      eventually(() -> {
+        if (!p.isAlive()) {
+          fail(cmd.get(0) + " exited with " + p.exitValue() + ":\n" + server.logTail());
+        }
+        return Files.exists(socket) && accepts(socket) ? null : cmd.get(0) + " does not accept yet:\n"
+            + server.logTail();
+      });
+    } catch (Exception | AssertionError e) {
+      server.close();
+      throw e;
     }
-    server.close();
-    fail(cmd.get(0) + " did not start within 30 s:\n" + server.logTail());
-    return null;
+    return server;
   }
 
   private static boolean accepts(Path socket) {

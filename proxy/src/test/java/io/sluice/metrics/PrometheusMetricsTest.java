@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.sluice.admin.MetricsSource;
-import io.sluice.admin.Status;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.status.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +20,7 @@ class PrometheusMetricsTest {
   private final PrometheusMetrics metrics = new PrometheusMetrics();
   private final AtomicInteger depth = new AtomicInteger();
   private final AtomicInteger calls = new AtomicInteger();
+  private volatile List<Status.LimitChange> changes = List.of();
 
   @AfterEach
   void close() {
@@ -37,7 +37,7 @@ class PrometheusMetricsTest {
             new Status.Listener("unix:/run/s.sock", "100", 100, 4096, new KernelQueue.Unknown("not sampled yet"))),
         new Status.Queue(depth.get(), 9, "max", 19000, 60000, 1500, 12.5),
         List.of(new Status.Backend("app", "unix:/run/app.sock", "uwsgi", "auto", 3, 2, true,
-            new KernelQueue.Known(2, 5, 100))),
+            new KernelQueue.Known(2, 5, 100), null, changes)),
         new Status.Totals(50, outcomes), new Status.Fds(1024, 4096, 30));
   }
 
@@ -73,6 +73,25 @@ class PrometheusMetricsTest {
     assertEquals("histogram", t.types().get("sluice_queue_wait_seconds"));
     assertEquals("gauge", t.types().get("sluice_backend_kernel_queue_depth"));
     assertEquals("gauge", t.types().get("sluice_listener_kernel_queue_depth"));
+  }
+
+  @Test
+  void limitChangesAreCountedFromTheirFirstMove() throws Exception {
+    metrics.bind(this::status);
+    assertTrue(scrape().samples().stream().noneMatch(x -> x.name().equals("sluice_backend_limit_changes_total")),
+        "no series before the limit moves");
+    changes = List.of(new Status.LimitChange("up", "slow_start", 3));
+    PrometheusText t = scrape();
+    assertEquals(3, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "up", "reason",
+        "slow_start"));
+    assertEquals("counter", t.types().get("sluice_backend_limit_changes_total"));
+    changes = List.of(new Status.LimitChange("up", "slow_start", 4), new Status.LimitChange("down", "backend_queue",
+        1));
+    t = scrape();
+    assertEquals(4, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "up", "reason",
+        "slow_start"));
+    assertEquals(1, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "down", "reason",
+        "backend_queue"));
   }
 
   @Test

@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.limit.FixedLimit;
-import io.sluice.limit.Limit;
 import io.sluice.limit.Outcome;
+import io.sluice.testing.FakeTime;
+import io.sluice.testing.RecordingLimit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -21,12 +22,13 @@ class DispatcherTest {
 
   private final FakeTime time = new FakeTime();
 
+  private final List<Lane> lanes = new ArrayList<>();
+
   private Dispatcher dispatcher(int maxDepth, long timeoutNanos, int... limits) {
-    List<Limit> l = new ArrayList<>();
     for (int n : limits) {
-      l.add(new FixedLimit(n));
+      lanes.add(new Lane(lanes.size(), new FixedLimit(n)));
     }
-    return new Dispatcher(l, maxDepth, timeoutNanos, time, time);
+    return new Dispatcher(lanes, new FifoLine(maxDepth, timeoutNanos), time, time);
   }
 
   private static List<RecordingTicket> tickets(int n) {
@@ -37,7 +39,7 @@ class DispatcherTest {
   void grantsAtOnceWhileThereIsRoomThenQueuesInOrder() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 2);
     List<RecordingTicket> t = tickets(5);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
 
     assertNotNull(t.get(0).permit);
     assertNotNull(t.get(1).permit);
@@ -57,7 +59,7 @@ class DispatcherTest {
   void aPermitIsReleasedOnlyOnce() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(3);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     t.get(0).permit.release(Outcome.SUCCESS);
     t.get(0).permit.release(Outcome.SUCCESS);
     t.get(0).permit.retryLater(true);
@@ -70,12 +72,12 @@ class DispatcherTest {
   void choosesTheBackendWithTheFewestInFlight() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 3, 3);
     List<RecordingTicket> t = tickets(4);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     assertEquals(List.of(0, 1, 0, 1), t.stream().map(x -> x.permit.backend()).toList());
     t.get(0).permit.release(Outcome.SUCCESS);
     t.get(2).permit.release(Outcome.SUCCESS);
     RecordingTicket next = new RecordingTicket("next");
-    d.enqueue(next);
+    next.enqueue(d);
     assertEquals(0, next.permit.backend(), "backend 0 now has none in flight, backend 1 has two");
   }
 
@@ -83,7 +85,7 @@ class DispatcherTest {
   void aFullBackendIsSkipped() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1, 5);
     List<RecordingTicket> t = tickets(4);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     assertEquals(List.of(0, 1, 1, 1), t.stream().map(x -> x.permit.backend()).toList());
   }
 
@@ -91,7 +93,7 @@ class DispatcherTest {
   void aFullQueueRefusesNewcomersAndKeepsItsWaiters() {
     Dispatcher d = dispatcher(2, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(4);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     assertNotNull(t.get(0).permit);
     assertNull(t.get(1).rejection);
     assertNull(t.get(2).rejection);
@@ -104,11 +106,11 @@ class DispatcherTest {
   void loweringTheBoundShedsNothingAlreadyQueued() {
     Dispatcher d = dispatcher(10, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(5);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     d.setMaxDepth(2);
     assertEquals(4, d.depth());
     RecordingTicket late = new RecordingTicket("late");
-    d.enqueue(late);
+    late.enqueue(d);
     assertEquals(Rejection.QUEUE_FULL, late.rejection);
     t.forEach(x -> assertNull(x.rejection));
   }
@@ -117,12 +119,12 @@ class DispatcherTest {
   void waitersTimeOutInOrder() {
     Dispatcher d = dispatcher(100, 2 * SECOND, 1);
     RecordingTicket running = new RecordingTicket("running");
-    d.enqueue(running);
+    running.enqueue(d);
     RecordingTicket a = new RecordingTicket("a");
-    d.enqueue(a);
+    a.enqueue(d);
     time.advanceMillis(1000);
     RecordingTicket b = new RecordingTicket("b");
-    d.enqueue(b);
+    b.enqueue(d);
 
     time.advanceMillis(999);
     assertNull(a.rejection);
@@ -140,7 +142,7 @@ class DispatcherTest {
   void aShorterTimeoutAppliesToThoseAlreadyWaiting() {
     Dispatcher d = dispatcher(100, 60 * SECOND, 1);
     List<RecordingTicket> t = tickets(3);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     time.advanceMillis(1500);
     d.setTimeoutNanos(SECOND);
     time.advanceMillis(0);
@@ -152,10 +154,10 @@ class DispatcherTest {
   void cancelRemovesAWaiterWithoutTellingIt() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(4);
-    t.forEach(d::enqueue);
-    assertTrue(d.cancel(t.get(2)));
-    assertFalse(d.cancel(t.get(2)));
-    assertFalse(d.cancel(t.get(0)), "a granted ticket is not waiting");
+    t.forEach(x -> x.enqueue(d));
+    assertTrue(d.cancel(t.get(2).waiter));
+    assertFalse(d.cancel(t.get(2).waiter));
+    assertFalse(d.cancel(t.get(0).waiter), "a granted ticket is not waiting");
     assertEquals(2, d.depth());
     t.get(0).permit.release(Outcome.IGNORED);
     t.get(1).permit.release(Outcome.SUCCESS);
@@ -167,7 +169,7 @@ class DispatcherTest {
   void aRetryGoesBackToTheHeadAndPausesTheBackend() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(3);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     var first = t.get(0).permit;
     t.get(0).permit = null;
     first.retryLater(true);
@@ -184,7 +186,7 @@ class DispatcherTest {
   void backoffGrowsWithFailuresInARowAndResetsOnConnect() {
     Dispatcher d = dispatcher(100, 60 * SECOND, 1);
     RecordingTicket t = new RecordingTicket("t");
-    d.enqueue(t);
+    t.enqueue(d);
     long[] waits = new long[4];
     for (int i = 0; i < 4; i++) {
       var p = t.permit;
@@ -213,7 +215,7 @@ class DispatcherTest {
   void aRetryPastTheDeadlineTimesOut() {
     Dispatcher d = dispatcher(100, SECOND, 1);
     RecordingTicket t = new RecordingTicket("t");
-    d.enqueue(t);
+    t.enqueue(d);
     time.advanceMillis(1000);
     t.permit.retryLater(false);
     assertEquals(Rejection.TIMEOUT, t.rejection);
@@ -224,7 +226,7 @@ class DispatcherTest {
   void anotherBackendServesWhileOneIsPaused() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1, 1);
     List<RecordingTicket> t = tickets(3);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     var onZero = t.get(0).permit.backend() == 0 ? t.get(0) : t.get(1);
     var p = onZero.permit;
     onZero.permit = null;
@@ -239,18 +241,32 @@ class DispatcherTest {
   void raisingALimitStartsWaitersAtOnce() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(8);
-    t.forEach(d::enqueue);
-    d.setLimit(0, new FixedLimit(4));
+    t.forEach(x -> x.enqueue(d));
+    d.setLimit(lanes.get(0), new FixedLimit(4));
     assertEquals(4, t.stream().filter(x -> x.permit != null).count());
     assertEquals(4, d.snapshot().backends().get(0).inflight());
+  }
+
+  @Test
+  void aLimitThatGrowsOnABackendQueueReadingStartsWaitersAtOnce() {
+    RecordingLimit limit = new RecordingLimit(1);
+    limit.afterQueueReading = 3;
+    lanes.add(new Lane(0, limit));
+    Dispatcher d = new Dispatcher(lanes, new FifoLine(100, 10 * SECOND), time, time);
+    List<RecordingTicket> t = tickets(4);
+    t.forEach(x -> x.enqueue(d));
+    assertEquals(3, d.depth());
+    d.backendQueue(lanes.get(0), 0);
+    assertEquals(1, d.depth(), "two more started without waiting for a release");
+    assertNotNull(t.get(2).permit);
   }
 
   @Test
   void loweringALimitLetsInFlightFinishAndAdmitsNoMoreUntilBelow() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 4);
     List<RecordingTicket> t = tickets(6);
-    t.forEach(d::enqueue);
-    d.setLimit(0, new FixedLimit(1));
+    t.forEach(x -> x.enqueue(d));
+    d.setLimit(lanes.get(0), new FixedLimit(1));
     t.get(0).permit.release(Outcome.SUCCESS);
     t.get(1).permit.release(Outcome.SUCCESS);
     t.get(2).permit.release(Outcome.SUCCESS);
@@ -264,7 +280,7 @@ class DispatcherTest {
   void rejectAllEmptiesTheQueue() {
     Dispatcher d = dispatcher(100, 10 * SECOND, 1);
     List<RecordingTicket> t = tickets(4);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     d.rejectAll(Rejection.SHUTDOWN);
     assertEquals(0, d.depth());
     for (int i = 1; i < 4; i++) {
@@ -277,20 +293,20 @@ class DispatcherTest {
   void retryAfterFollowsTheDrainRate() {
     Dispatcher d = dispatcher(10, 60 * SECOND, 1);
     RecordingTicket first = new RecordingTicket("first");
-    d.enqueue(first);
+    first.enqueue(d);
     var current = first;
     // 10 completions in the last second, with 10 waiting: about a second to drain.
     List<RecordingTicket> waiting = new ArrayList<>(tickets(10));
-    waiting.forEach(d::enqueue);
+    waiting.forEach(x -> x.enqueue(d));
     for (int i = 0; i < 10; i++) {
       time.advanceMillis(100);
       var next = waiting.stream().filter(x -> x.permit == null).findFirst().orElseThrow();
       current.permit.release(Outcome.SUCCESS);
       current = next;
-      d.enqueue(new RecordingTicket("refill" + i));
+      new RecordingTicket("refill" + i).enqueue(d);
     }
     RecordingTicket refused = new RecordingTicket("refused");
-    d.enqueue(refused);
+    refused.enqueue(d);
     assertEquals(Rejection.QUEUE_FULL, refused.rejection);
     assertEquals(2, refused.retryAfter, "(10 waiting + 1) / 10 per second, rounded up");
   }
@@ -299,12 +315,12 @@ class DispatcherTest {
   void anEmptyQueueKeepsNoMemoryOfItsWaiters() {
     Dispatcher d = dispatcher(Integer.MAX_VALUE, 10 * SECOND, 1);
     RecordingTicket running = new RecordingTicket("running");
-    d.enqueue(running);
+    running.enqueue(d);
     List<RecordingTicket> t = tickets(50_000);
-    t.forEach(d::enqueue);
+    t.forEach(x -> x.enqueue(d));
     assertEquals(50_000, d.depth());
     for (int i = 0; i < 50_000; i += 2) {
-      assertTrue(d.cancel(t.get(i)));
+      assertTrue(d.cancel(t.get(i).waiter));
     }
     var current = running;
     for (int i = 1; i < 50_000; i += 2) {

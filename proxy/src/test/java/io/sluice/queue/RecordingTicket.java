@@ -3,9 +3,10 @@ package io.sluice.queue;
 import io.sluice.limit.Permit;
 
 /** A ticket that remembers what happened to it. */
-final class RecordingTicket extends Ticket {
+final class RecordingTicket implements Ticket {
 
   final String name;
+  Waiter waiter;
   Permit permit;
   Rejection rejection;
   int retryAfter = -1;
@@ -15,14 +16,20 @@ final class RecordingTicket extends Ticket {
     this.name = name;
   }
 
+  /** Queues this ticket and keeps its place, for a later cancel. */
+  void enqueue(Dispatcher d) {
+    waiter = new Waiter(this);
+    d.enqueue(waiter);
+  }
+
   @Override
-  protected void granted(Permit permit) {
+  public void granted(Permit permit) {
     this.permit = permit;
     calls++;
   }
 
   @Override
-  protected void rejected(Rejection why, int retryAfterSeconds) {
+  public void rejected(Rejection why, int retryAfterSeconds) {
     this.rejection = why;
     this.retryAfter = retryAfterSeconds;
     calls++;

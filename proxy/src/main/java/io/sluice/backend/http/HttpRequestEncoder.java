@@ -1,5 +1,6 @@
 package io.sluice.backend.http;
 
+import io.sluice.backend.HttpChars;
 import io.sluice.backend.RequestHead;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -24,22 +25,6 @@ public final class HttpRequestEncoder {
   private static final byte[] VERSION_CRLF = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EMPTY_HOST = "Host: \r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
-
-  /** RFC 9110 §5.6.2 tchar. */
-  private static final boolean[] TOKEN = new boolean[128];
-
-  static {
-    for (int c = '0'; c <= '9'; c++) {
-      TOKEN[c] = true;
-    }
-    for (int c = 'A'; c <= 'Z'; c++) {
-      TOKEN[c] = true;
-      TOKEN[c + ('a' - 'A')] = true;
-    }
-    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-      TOKEN[c] = true;
-    }
-  }
 
   private HttpRequestEncoder() {
   }
@@ -133,7 +118,7 @@ public final class HttpRequestEncoder {
       }
       for (int i = 0; i < n; i++) {
         char c = s.charAt(i);
-        if (c >= 128 || !TOKEN[c]) {
+        if (c >= 128 || !HttpChars.isToken(c)) {
           throw new IllegalArgumentException(what + ": \"" + s + "\" (expected: a token)");
         }
         array[length++] = (byte) c;

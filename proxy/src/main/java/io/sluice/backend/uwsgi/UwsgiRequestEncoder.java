@@ -1,5 +1,6 @@
 package io.sluice.backend.uwsgi;
 
+import io.sluice.backend.HttpChars;
 import io.sluice.backend.RequestHead;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -263,8 +264,8 @@ public final class UwsgiRequestEncoder {
     for (int i = 0; i < raw.length; i++) {
       byte b = raw[i];
       if (b == '%' && i + 2 < raw.length) {
-        int high = hexDigit(raw[i + 1]);
-        int low = hexDigit(raw[i + 2]);
+        int high = HttpChars.hexDigit(raw[i + 1]);
+        int low = HttpChars.hexDigit(raw[i + 2]);
         if (high >= 0 && low >= 0) {
           out.appendByte((byte) (high << 4 | low));
           i += 2;
@@ -273,19 +274,6 @@ public final class UwsgiRequestEncoder {
       }
       out.appendByte(b);
     }
-  }
-
-  private static int hexDigit(byte b) {
-    if (b >= '0' && b <= '9') {
-      return b - '0';
-    }
-    if (b >= 'a' && b <= 'f') {
-      return b - 'a' + 10;
-    }
-    if (b >= 'A' && b <= 'F') {
-      return b - 'A' + 10;
-    }
-    return -1;
   }
 
   private static byte[] bytes(String s) {

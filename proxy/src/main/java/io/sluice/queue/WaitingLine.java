@@ -1,0 +1,62 @@
+package io.sluice.queue;
+
+/**
+ * Who waits for a backend, in what order they are served, and when they give up: the queue discipline. The dispatcher
+ * holds one line and calls it under its lock, so implementations need no locking of their own; {@link #depth},
+ * {@link #peak}, {@link #maxDepth} and {@link #timeoutNanos} are also read without the lock, for status and metrics.
+ *
+ * <p>A line is a deque of {@link Waiter}s. Newcomers join at the back ({@link #add}); a request whose connect failed
+ * goes back to the front ({@link #putBack}), keeping its arrival time. The discipline chooses which end
+ * {@link #next} serves: a FIFO line the front; an adaptive line may serve the back while it is overloaded. Expiry is
+ * always from the oldest, so one timer aimed at {@link #nextExpiry} serves the whole line however long it is, and a
+ * discipline may refuse newcomers ({@link #admits}) on any ground, its bound or a target wait.
+ *
+ * <p>Every operation is O(1), except {@link #expire} and {@link #removeAll}, which are O(k) for the k they remove.
+ */
+public interface WaitingLine {
+
+  /** Whether a newcomer may join now; one that may not is answered 503 (queue full) at once. */
+  boolean admits(long nowNanos);
+
+  /** A newcomer joins, its arrival time already set by the dispatcher. */
+  void add(Waiter w);
+
+  /** A request the dispatcher granted, whose connect failed, goes back to be served first. */
+  void putBack(Waiter w);
+
+  /** Takes out the request to serve next, or returns {@code null} when none waits. */
+  Waiter next(long nowNanos);
+
+  /** Takes out a waiting request (its client went away). */
+  void remove(Waiter w);
+
+  /** Takes out the requests that have waited the timeout or longer, chained through their {@code next}. */
+  Waiter expire(long nowNanos);
+
+  /** Takes out every waiting request, chained through their {@code next}. */
+  Waiter removeAll();
+
+  boolean isEmpty();
+
+  /** When the oldest waiting request reaches the timeout; only while not {@link #isEmpty}. */
+  long nextExpiry();
+
+  /** How long the oldest waiting request has waited; 0 when none waits. */
+  long oldestWait(long nowNanos);
+
+  /** Requests waiting now. */
+  int depth();
+
+  /** The most that ever waited at once. */
+  int peak();
+
+  /** The bound on newcomers. Requests already waiting stay, even above a lower bound. */
+  int maxDepth();
+
+  void setMaxDepth(int maxDepth);
+
+  /** The longest wait; it applies to requests already waiting too. */
+  long timeoutNanos();
+
+  void setTimeoutNanos(long timeoutNanos);
+}
