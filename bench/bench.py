@@ -105,7 +105,7 @@ SPIKE_CONFIGS = [
 
 
 def spike(url, n, timeout_s, path=None):
-    argv = ["java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", servers.JAR, "spike", "-c", str(n),
+    argv = ["java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", servers.SPIKE_JAR, "spike", "-c", str(n),
             "--json", "--timeout", f"{timeout_s}s"]
     if path:
         argv += ["--path", path]
@@ -117,7 +117,7 @@ def spike(url, n, timeout_s, path=None):
 
 
 def spike_command(n, timeout_s, url="URL"):
-    return (f"java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar proxy/target/sluice.jar spike -c {n} --json "
+    return (f"java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar demo/target/sluice-demo.jar spike -c {n} --json "
             f"--timeout {timeout_s}s {url}")
 
 
@@ -450,7 +450,7 @@ def section_memory(plan, tmp, data, commands):
         fds_before = lib.fd_count(pid)
         with open(gate, "w"):
             pass
-        argv = ["java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", servers.JAR, "spike", "-c",
+        argv = ["java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", servers.SPIKE_JAR, "spike", "-c",
                 str(plan.memory_held), "--json", "--timeout", "600s", "--path", "/hold", s.url]
         holder = lib.Proc("mem-holder", argv, os.path.join(tmp, "mem-holder.out")).start()
         deadline = time.monotonic() + 180

@@ -49,8 +49,10 @@ for tool in java jcmd jfr; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is needed (a JDK 17)" >&2; exit 1; }
 done
 
-# Builds proxy/target/sluice.jar when missing or older than the sources (bin/sluice decides).
+# Builds proxy/target/sluice.jar and demo/target/sluice-demo.jar (the spike tool) when missing or older than the
+# sources (bin/sluice decides).
 "$root/bin/sluice" --version >/dev/null
+"$root/bin/sluice" spike --help >/dev/null
 
 # Every spike connection needs a descriptor in the client and one in the server.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -11,6 +11,7 @@ APP = os.path.join(BENCH, "app", "wsgi.py")
 CONF = os.path.join(BENCH, "conf")
 SLUICE = os.path.join(ROOT, "bin", "sluice")
 JAR = os.path.join(ROOT, "proxy", "target", "sluice.jar")
+SPIKE_JAR = os.path.join(ROOT, "demo", "target", "sluice-demo.jar")  # the spike tool
 
 BACKLOG = 4096  # every proxy's client-facing listen backlog; = net.core.somaxconn on the reference machine
 
