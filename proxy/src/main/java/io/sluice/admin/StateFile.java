@@ -138,7 +138,7 @@ public final class StateFile {
   private static SluiceConfig apply(SluiceConfig config, LimitsPatch saved) {
     List<ListenerConfig> listeners = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
-      listeners.add(new ListenerConfig(l.address(), saved.backlog().orElse(l.backlog())));
+      listeners.add(l.withBacklog(saved.backlog().orElse(l.backlog())));
     }
     List<BackendConfig> backends = new ArrayList<>();
     for (BackendConfig b : config.backends()) {
@@ -148,7 +148,7 @@ public final class StateFile {
     queue = queue.withMax(saved.queueMax().orElse(queue.max()));
     queue = queue.withTimeout(saved.queueTimeout().orElse(queue.timeout()));
     return new SluiceConfig(listeners, queue, backends, config.admin(), config.buffers(), config.drainTimeout(),
-        config.clients());
+        config.clients(), config.forwarding());
   }
 
   private static Limits limitsOf(SluiceConfig config) {

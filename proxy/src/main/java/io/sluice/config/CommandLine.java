@@ -19,7 +19,8 @@ import java.util.Set;
  * Sluice's command line: the flags of SPEC.md over the optional {@code --config} YAML file.
  *
  * <p>The arguments are read by the rules every command shares ({@link Args}). A flag given twice keeps its last value,
- * except the repeatable {@code --listen} and {@code --backend}. {@code --help} (or {@code -h}) and {@code --version} win over
+ * except the repeatable {@code --listen}, {@code --backend} and {@code --trusted-proxy} (which adds to the file's
+ * {@code clients.trustedProxies}). {@code --help} (or {@code -h}) and {@code --version} win over
  * every other argument, which is then not validated. The commands {@code demo}, {@code spike} and {@code limits} are
  * not parsed here (the caller dispatches on them first): any argument that is not an option is an error.
  *
@@ -97,8 +98,12 @@ public final class CommandLine {
 
   private static SluiceConfig configure(Given given, Map<String, String> env) {
     FileSettings file = given.configFile == null ? FileSettings.defaults() : YamlConfigFile.load(given.configFile, env);
+    List<Cidr> trusted = new ArrayList<>(file.clients().trustedProxies());
+    trusted.addAll(given.trustedProxies);
+    ClientConfig clients = file.clients().withTrustedProxies(trusted);
     return new SluiceConfig(given.listeners(file), given.queue(file), given.backends(file), given.admin(file, env),
-        given.buffers(file), given.drainTimeout != null ? given.drainTimeout : file.drainTimeout(), file.clients());
+        given.buffers(file), given.drainTimeout != null ? given.drainTimeout : file.drainTimeout(), clients,
+        file.forwarding());
   }
 
   private static Path configPath(String text) {
@@ -164,6 +169,10 @@ public final class CommandLine {
     LimitSetting limit;
     MaxOr queueMax;
     Duration queueTimeout;
+    QueueDiscipline queueDiscipline;
+    Duration queueTarget;
+    final List<Cidr> trustedProxies = new ArrayList<>();
+    String tokenFromFile;
     boolean adminGiven;
     Optional<Address> admin = Optional.empty();
     String token;
@@ -181,6 +190,10 @@ public final class CommandLine {
         case LIMIT -> limit = o.parse(LimitSetting::parse);
         case QUEUE_MAX -> queueMax = o.parse(MaxOr::parse);
         case QUEUE_TIMEOUT -> queueTimeout = o.parse(Values::positiveDuration);
+        case QUEUE_DISCIPLINE -> queueDiscipline = o.parse(QueueDiscipline::parse);
+        case QUEUE_TARGET -> queueTarget = o.parse(Values::positiveDuration);
+        case TRUSTED_PROXY -> trustedProxies.add(o.parse(Cidr::parse));
+        case ADMIN_TOKEN_FILE -> tokenFromFile = o.parse(Values::tokenFile);
         case ADMIN -> {
           admin = o.parse(Values::adminAddress);
           adminGiven = true;
@@ -197,8 +210,7 @@ public final class CommandLine {
       List<ListenerConfig> listeners = listen.isEmpty()
           ? file.listeners()
           : listen.stream().map(a -> new ListenerConfig(a, MaxOr.MAX)).toList();
-      return backlog == null ? listeners
-          : listeners.stream().map(l -> new ListenerConfig(l.address(), backlog)).toList();
+      return backlog == null ? listeners : listeners.stream().map(l -> l.withBacklog(backlog)).toList();
     }
 
     List<BackendConfig> backends(FileSettings file) {
@@ -230,13 +242,23 @@ public final class CommandLine {
       if (queueMax != null) {
         queue = queue.withMax(queueMax);
       }
+      if (queueDiscipline != null) {
+        queue = queue.withDiscipline(queueDiscipline);
+      }
+      if (queueTarget != null) {
+        queue = queue.withTarget(queueTarget);
+      }
       return queueTimeout == null ? queue : queue.withTimeout(queueTimeout);
     }
 
     /** The admin settings; without a token the admin listener must be reachable from this machine only. */
     AdminConfig admin(FileSettings file, Map<String, String> env) {
       Optional<Address> address = adminGiven ? admin : file.admin().address();
-      Optional<String> adminToken = Optional.ofNullable(token)
+      if (token != null && tokenFromFile != null) {
+        throw new ConfigException(Flag.ADMIN_TOKEN_FILE.flag + ": given with " + Flag.ADMIN_TOKEN.flag
+            + " (expected: one of them)");
+      }
+      Optional<String> adminToken = Optional.ofNullable(token).or(() -> Optional.ofNullable(tokenFromFile))
           .or(() -> Optional.ofNullable(env.get(TOKEN_VARIABLE)).filter(t -> !t.isEmpty()))
           .or(() -> file.admin().token());
       if (adminToken.isEmpty() && address.isPresent() && !isLocalOnly(address.get())) {
@@ -250,7 +272,7 @@ public final class CommandLine {
 
     BufferConfig buffers(FileSettings file) {
       BufferConfig buffers = file.buffers();
-      return maxBody == null ? buffers : new BufferConfig(buffers.memory(), maxBody, buffers.tempDir());
+      return maxBody == null ? buffers : buffers.withMaxBody(maxBody);
     }
   }
 

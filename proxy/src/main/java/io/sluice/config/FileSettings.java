@@ -20,7 +20,8 @@ record FileSettings(
     String adminAddressOrigin,
     BufferConfig buffers,
     Duration drainTimeout,
-    ClientConfig clients) {
+    ClientConfig clients,
+    ForwardingConfig forwarding) {
 
   static final List<ListenerConfig> DEFAULT_LISTENERS =
       List.of(new ListenerConfig(new Address.Tcp("", 8080), MaxOr.MAX));
@@ -35,6 +36,6 @@ record FileSettings(
   static FileSettings defaults() {
     return new FileSettings(DEFAULT_LISTENERS, new QueueConfig(MaxOr.MAX, QueueConfig.DEFAULT_TIMEOUT), List.of(),
         AdminConfig.defaults(), "--admin", BufferConfig.defaults(), SluiceConfig.DEFAULT_DRAIN_TIMEOUT,
-        ClientConfig.DEFAULTS);
+        ClientConfig.DEFAULTS, ForwardingConfig.DEFAULTS);
   }
 }

@@ -17,9 +17,16 @@ public record SluiceConfig(
     AdminConfig admin,
     BufferConfig buffers,
     Duration drainTimeout,
-    ClientConfig clients) {
+    ClientConfig clients,
+    ForwardingConfig forwarding) {
 
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+  /** A configuration with the default forwarding. */
+  public SluiceConfig(List<ListenerConfig> listeners, QueueConfig queue, List<BackendConfig> backends,
+      AdminConfig admin, BufferConfig buffers, Duration drainTimeout, ClientConfig clients) {
+    this(listeners, queue, backends, admin, buffers, drainTimeout, clients, ForwardingConfig.DEFAULTS);
+  }
 
   public SluiceConfig {
     listeners = List.copyOf(listeners);
@@ -29,6 +36,7 @@ public record SluiceConfig(
     Objects.requireNonNull(buffers, "buffers");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(clients, "clients");
+    Objects.requireNonNull(forwarding, "forwarding");
     if (listeners.isEmpty()) {
       throw new IllegalArgumentException("listen: no address (expected: at least one)");
     }

@@ -20,6 +20,9 @@ final class Values {
   static final String MEMORY_FORMS = "a size from 4KiB to 1GiB, such as 256KiB";
   static final String PATH_FORMS = "a file or directory path";
   static final String NAME_FORMS = "1 to 64 letters, digits, '_', '.' or '-'";
+  static final String BOOLEAN_FORMS = "true or false";
+  static final String TOKEN_FILE_FORMS = "a readable file holding the token";
+  static final String RATE_FORMS = "a size per second such as 1KiB, or 0 for none";
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long MAX_MEMORY = 1L << 30;
@@ -104,6 +107,38 @@ final class Values {
   /** The name of a backend given without one: {@code default}, then {@code b2}, {@code b3}... by position. */
   static String backendName(int index) {
     return index == 0 ? "default" : "b" + (index + 1);
+  }
+
+  static boolean bool(String text) {
+    return switch (text.trim()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw expected(text, BOOLEAN_FORMS);
+    };
+  }
+
+  /**
+   * The admin token kept in a file, as a systemd credential or a Kubernetes secret is: its text without the line
+   * break at the end. Read at start-up, before any event loop runs.
+   */
+  static String tokenFile(String text) {
+    Path path = path(text);
+    String token;
+    try {
+      token = java.nio.file.Files.readString(path).strip();
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      String why = e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
+          : e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+          : e instanceof java.nio.charset.MalformedInputException ? "not UTF-8 text"
+          : String.valueOf(e.getMessage());
+      throw new IllegalArgumentException("cannot read \"" + text + "\": " + why + " (expected: " + TOKEN_FILE_FORMS
+          + ")");
+    }
+    if (token.isEmpty() || token.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+      throw new IllegalArgumentException("\"" + text + "\" holds " + (token.isEmpty() ? "no token"
+          : "a token with spaces or control characters") + " (expected: " + TOKEN_FILE_FORMS + ")");
+    }
+    return token;
   }
 
   static IllegalArgumentException expected(String text, String forms) {

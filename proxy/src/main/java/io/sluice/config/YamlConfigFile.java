@@ -40,15 +40,18 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 final class YamlConfigFile {
 
-  private static final List<String> TOP_KEYS = List.of("listen", "queue", "backends", "admin", "buffers", "clients", "shutdown");
-  private static final List<String> LISTEN_KEYS = List.of("address", "backlog");
-  private static final List<String> QUEUE_KEYS = List.of("max", "timeout");
+  private static final List<String> TOP_KEYS =
+      List.of("listen", "queue", "backends", "admin", "buffers", "clients", "forwarding", "shutdown");
+  private static final List<String> LISTEN_KEYS = List.of("address", "backlog", "proxyProtocol");
+  private static final List<String> QUEUE_KEYS = List.of("max", "timeout", "discipline", "target");
   private static final List<String> BACKEND_KEYS =
       List.of("name", "address", "protocol", "limit", "bufferSize", "maxVars", "connectTimeout", "timeout");
-  private static final List<String> ADMIN_KEYS = List.of("address", "token", "stateFile");
-  private static final List<String> BUFFERS_KEYS = List.of("memory", "maxBody", "tempDir");
+  private static final List<String> ADMIN_KEYS = List.of("address", "token", "tokenFile", "stateFile");
+  private static final List<String> BUFFERS_KEYS = List.of("memory", "maxBody", "tempDir", "memoryTotal", "disk");
   private static final List<String> SHUTDOWN_KEYS = List.of("drainTimeout");
-  private static final List<String> CLIENTS_KEYS = List.of("idleTimeout", "bodyTimeout");
+  private static final List<String> CLIENTS_KEYS =
+      List.of("idleTimeout", "bodyTimeout", "bodyMinRate", "sendTimeout", "trustedProxies");
+  private static final List<String> FORWARDING_KEYS = List.of("requestStart");
 
   private final String file;
   private final Map<String, String> env;
@@ -115,32 +118,54 @@ final class YamlConfigFile {
 
     Map<String, At> admin = mapping(top.get("admin"), ADMIN_KEYS);
     At adminAddress = admin.get("address");
+    Optional<String> token = optional(admin, "token", "a token", t -> t);
+    if (token.isPresent() && admin.containsKey("tokenFile")) {
+      throw admin.get("tokenFile").error("given with admin.token (expected: one of token and tokenFile)");
+    }
     AdminConfig adminConfig = new AdminConfig(
         adminAddress == null
             ? Optional.of(AdminConfig.DEFAULT_ADDRESS)
             : adminAddress.parse(Values.ADMIN_FORMS, Values::adminAddress),
-        optional(admin, "token", "a token", token -> token),
+        token.or(() -> optional(admin, "tokenFile", Values.TOKEN_FILE_FORMS, Values::tokenFile)),
         optional(admin, "stateFile", Values.PATH_FORMS, Values::path));
     String adminOrigin = adminAddress == null ? "--admin" : adminAddress.where();
 
     Map<String, At> buffers = mapping(top.get("buffers"), BUFFERS_KEYS);
     BufferConfig defaults = BufferConfig.defaults();
-    BufferConfig bufferConfig = new BufferConfig(
-        get(buffers, "memory", Values.MEMORY_FORMS, Values::memory, defaults.memory()),
+    int memory = get(buffers, "memory", Values.MEMORY_FORMS, Values::memory, defaults.memory());
+    At memoryTotal = buffers.get("memoryTotal");
+    long total = get(buffers, "memoryTotal", Sizes.FORMS, Sizes::parse, Math.max(memory, defaults.memoryTotal()));
+    if (total < memory) {
+      throw memoryTotal.error(total + " bytes is below buffers.memory, " + memory + " (expected: at least one body's "
+          + "share)");
+    }
+    BufferConfig bufferConfig = new BufferConfig(memory,
         get(buffers, "maxBody", Sizes.FORMS, Sizes::parse, defaults.maxBody()),
-        get(buffers, "tempDir", Values.PATH_FORMS, Values::path, defaults.tempDir()));
+        get(buffers, "tempDir", Values.PATH_FORMS, Values::path, defaults.tempDir()),
+        total,
+        get(buffers, "disk", Sizes.FORMS, Sizes::parse, defaults.disk()));
 
     Map<String, At> shutdown = mapping(top.get("shutdown"), SHUTDOWN_KEYS);
     Duration drainTimeout =
         get(shutdown, "drainTimeout", Durations.FORMS, Durations::parse, SluiceConfig.DEFAULT_DRAIN_TIMEOUT);
 
     Map<String, At> clients = mapping(top.get("clients"), CLIENTS_KEYS);
+    ClientConfig d = ClientConfig.DEFAULTS;
+    At trusted = clients.get("trustedProxies");
     ClientConfig clientConfig = new ClientConfig(
-        get(clients, "idleTimeout", Durations.FORMS, Durations::parse, ClientConfig.DEFAULTS.idleTimeout()),
-        get(clients, "bodyTimeout", Durations.FORMS, Durations::parse, ClientConfig.DEFAULTS.bodyTimeout()));
+        get(clients, "idleTimeout", Durations.FORMS, Durations::parse, d.idleTimeout()),
+        get(clients, "bodyTimeout", Durations.FORMS, Durations::parse, d.bodyTimeout()),
+        get(clients, "bodyMinRate", Values.RATE_FORMS, Sizes::parse, d.bodyMinRate()),
+        get(clients, "sendTimeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration, d.sendTimeout()),
+        trusted == null ? List.of()
+            : trusted.list("a list of " + Cidr.FORMS).stream().map(c -> c.parse(Cidr.FORMS, Cidr::parse)).toList());
+
+    Map<String, At> forwarding = mapping(top.get("forwarding"), FORWARDING_KEYS);
+    ForwardingConfig forwardingConfig = new ForwardingConfig(
+        get(forwarding, "requestStart", Values.BOOLEAN_FORMS, Values::bool, ForwardingConfig.DEFAULTS.requestStart()));
 
     return new FileSettings(listeners, queue, backendList, adminConfig, adminOrigin, bufferConfig, drainTimeout,
-        clientConfig);
+        clientConfig, forwardingConfig);
   }
 
   private List<ListenerConfig> listeners(At listen) {
@@ -156,7 +181,8 @@ final class YamlConfigFile {
         Map<String, At> fields = item.mapping(LISTEN_KEYS);
         listeners.add(new ListenerConfig(
             required(item, fields, "address", Address.FORMS).parse(Address.FORMS, Address::parse),
-            get(fields, "backlog", MaxOr.FORMS, MaxOr::parse, MaxOr.MAX)));
+            get(fields, "backlog", MaxOr.FORMS, MaxOr::parse, MaxOr.MAX),
+            get(fields, "proxyProtocol", Values.BOOLEAN_FORMS, Values::bool, false)));
       }
     }
     return listeners;
@@ -166,7 +192,9 @@ final class YamlConfigFile {
     Map<String, At> fields = mapping(queue, QUEUE_KEYS);
     return new QueueConfig(
         get(fields, "max", MaxOr.FORMS, MaxOr::parse, MaxOr.MAX),
-        get(fields, "timeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration, QueueConfig.DEFAULT_TIMEOUT));
+        get(fields, "timeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration, QueueConfig.DEFAULT_TIMEOUT),
+        get(fields, "discipline", QueueDiscipline.FORMS, QueueDiscipline::parse, QueueConfig.DEFAULT_DISCIPLINE),
+        get(fields, "target", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration, QueueConfig.DEFAULT_TARGET));
   }
 
   private List<BackendConfig> backends(At backends) {

@@ -188,6 +188,41 @@ class CommandLineTest {
   }
 
   @Test
+  void tokenFromAFileKeepsItOutOfTheCommandLine() throws IOException {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "s3cret\n");
+    SluiceConfig c = run(Map.of("SLUICE_ADMIN_TOKEN", "from-env"), "--backend", "unix:/a", "--admin-token-file",
+        token.toString(), "--admin", "0.0.0.0:9901");
+    assertEquals(Optional.of("s3cret"), c.admin().token(), "the file wins over the environment");
+    assertEquals("--admin-token-file: given with --admin-token (expected: one of them)",
+        assertThrows(ConfigException.class, () -> run("--backend", "unix:/a", "--admin-token", "t",
+            "--admin-token-file", token.toString())).getMessage());
+    Files.writeString(token, "\n");
+    assertEquals("--admin-token-file: \"" + token + "\" holds no token (expected: a readable file holding the token)",
+        assertThrows(ConfigException.class, () -> run("--backend", "unix:/a", "--admin-token-file", token.toString()))
+            .getMessage());
+  }
+
+  @Test
+  void trustedProxiesAddToTheFilesAndTheQueueFlagsOverrideIt() throws IOException {
+    String config = file("backends:\n  - address: unix:/a\nclients:\n  trustedProxies: [10.0.0.0/8]\n"
+        + "queue:\n  discipline: fifo\n");
+    SluiceConfig c = run("--config", config, "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "::1",
+        "--queue-discipline", "adaptive", "--queue-target", "200ms");
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("127.0.0.1/32"), Cidr.parse("::1/128")),
+        c.clients().trustedProxies());
+    assertTrue(c.clients().trusts("10.1.2.3"));
+    assertTrue(c.clients().trusts("::1"));
+    assertFalse(c.clients().trusts("192.168.0.1"));
+    assertFalse(c.clients().trusts(""), "a Unix-socket peer has no address to trust");
+    assertEquals(QueueDiscipline.ADAPTIVE, c.queue().discipline());
+    assertEquals(Duration.ofMillis(200), c.queue().target());
+    assertEquals("--trusted-proxy: \"10.0.0.0/40\": prefix 40 (expected: 0 to 32)",
+        assertThrows(ConfigException.class, () -> run("--backend", "unix:/a", "--trusted-proxy", "10.0.0.0/40"))
+            .getMessage());
+  }
+
+  @Test
   void tokenFromTheEnvironmentOpensTheAdminAddress() {
     SluiceConfig c = run(Map.of("SLUICE_ADMIN_TOKEN", "t"), "--backend", "unix:/a", "--admin", "0.0.0.0:9901");
     assertEquals(Optional.of(new Address.Tcp("0.0.0.0", 9901)), c.admin().address());

@@ -1,6 +1,8 @@
 package io.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
@@ -94,6 +96,88 @@ class YamlConfigFileTest {
   }
 
   @Test
+  void theKeysOfOverloadHardeningAndForwarding(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path tokenFile = dir.resolve("admin-token");
+    java.nio.file.Files.writeString(tokenFile, "from-a-file\n");
+    FileSettings s = parse("""
+        listen:
+          - address: ":8080"
+            proxyProtocol: true
+        queue:
+          discipline: fifo
+          target: 250ms
+        backends:
+          - address: unix:/run/app.sock
+        admin:
+          tokenFile: %s
+        buffers:
+          memory: 64KiB
+          memoryTotal: 32MiB
+          disk: 200MiB
+        clients:
+          sendTimeout: 10s
+          bodyMinRate: 2KiB
+          trustedProxies: [10.0.0.0/8, "2001:db8::/32", 203.0.113.7]
+        forwarding:
+          requestStart: false
+        """.formatted(tokenFile));
+    assertTrue(s.listeners().get(0).proxyProtocol());
+    assertEquals(QueueDiscipline.FIFO, s.queue().discipline());
+    assertEquals(Duration.ofMillis(250), s.queue().target());
+    assertEquals(Optional.of("from-a-file"), s.admin().token());
+    assertEquals(32L << 20, s.buffers().memoryTotal());
+    assertEquals(200L << 20, s.buffers().disk());
+    assertEquals(Duration.ofSeconds(10), s.clients().sendTimeout());
+    assertEquals(2048, s.clients().bodyMinRate());
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32"), Cidr.parse("203.0.113.7/32")),
+        s.clients().trustedProxies());
+    assertFalse(s.forwarding().requestStart());
+  }
+
+  @Test
+  void theNewKeysHaveTheirDefaults() {
+    FileSettings s = parse("backends:\n  - address: unix:/run/app.sock\n");
+    assertFalse(s.listeners().get(0).proxyProtocol());
+    assertEquals(QueueConfig.DEFAULT_DISCIPLINE, s.queue().discipline());
+    assertEquals(QueueConfig.DEFAULT_TARGET, s.queue().target());
+    assertEquals(BufferConfig.DEFAULT_DISK, s.buffers().disk());
+    assertEquals(Math.max(s.buffers().memory(), BufferConfig.defaultMemoryTotal()), s.buffers().memoryTotal());
+    assertEquals(ClientConfig.DEFAULT_SEND_TIMEOUT, s.clients().sendTimeout());
+    assertEquals(List.of(), s.clients().trustedProxies());
+    assertTrue(s.forwarding().requestStart());
+  }
+
+  @ParameterizedTest
+  @MethodSource("newKeyErrors")
+  void theNewKeysNameTheirLineAndKey(String yaml, String message) {
+    assertEquals(message, error("backends:\n  - address: unix:/run/app.sock\n" + yaml));
+  }
+
+  static Stream<Arguments> newKeyErrors() {
+    return Stream.of(
+        Arguments.of("queue:\n  discipline: lifo\n",
+            "sluice.yaml:4: queue.discipline: \"lifo\" (expected: fifo or adaptive)"),
+        Arguments.of("queue:\n  target: 0s\n",
+            "sluice.yaml:4: queue.target: \"0s\" (expected: a duration above zero, such as 500ms, 30s, 2m or 1h)"),
+        Arguments.of("clients:\n  trustedProxies: [10.0.0.0/33]\n",
+            "sluice.yaml:4: clients.trustedProxies[0]: \"10.0.0.0/33\": prefix 33 (expected: 0 to 32)"),
+        Arguments.of("clients:\n  trustedProxies: [proxy.example]\n",
+            "sluice.yaml:4: clients.trustedProxies[0]: \"proxy.example\" (expected: " + Cidr.FORMS + ")"),
+        Arguments.of("listen:\n  - address: :80\n    proxyProtocol: yes\n",
+            "sluice.yaml:5: listen[0].proxyProtocol: \"yes\" (expected: true or false)"),
+        Arguments.of("buffers:\n  memoryTotal: 1KiB\n",
+            "sluice.yaml:4: buffers.memoryTotal: 1024 bytes is below buffers.memory, 262144 (expected: at least one "
+                + "body's share)"),
+        Arguments.of("admin:\n  tokenFile: /nonexistent/token\n",
+            "sluice.yaml:4: admin.tokenFile: cannot read \"/nonexistent/token\": No such file or directory "
+                + "(expected: a readable file holding the token)"),
+        Arguments.of("admin:\n  token: a\n  tokenFile: /x\n",
+            "sluice.yaml:5: admin.tokenFile: given with admin.token (expected: one of token and tokenFile)"),
+        Arguments.of("forwarding:\n  requestStart: on\n",
+            "sluice.yaml:4: forwarding.requestStart: \"on\" (expected: true or false)"));
+  }
+
+  @Test
   void omittedKeysTakeTheirDefaults() {
     FileSettings s = parse("backends:\n  - address: unix:/run/app.sock\n");
     FileSettings d = FileSettings.defaults();
@@ -147,24 +231,24 @@ class YamlConfigFileTest {
     String backends = "backends:\n  - address: unix:/a\n";
     return Stream.of(
         Arguments.of("", "sluice.yaml:1: the file is empty (expected: a mapping with keys listen, queue, backends, "
-            + "admin, buffers, clients, shutdown)"),
+            + "admin, buffers, clients, forwarding, shutdown)"),
         Arguments.of("# nothing here\n", "sluice.yaml:1: the file is empty (expected: a mapping with keys listen, "
-            + "queue, backends, admin, buffers, clients, shutdown)"),
+            + "queue, backends, admin, buffers, clients, forwarding, shutdown)"),
         Arguments.of("- a\n", "sluice.yaml:1: the top level is a list (expected: a mapping with keys listen, queue, "
-            + "backends, admin, buffers, clients, shutdown)"),
+            + "backends, admin, buffers, clients, forwarding, shutdown)"),
         Arguments.of("listne: []\n", "sluice.yaml:1: unknown key \"listne\" (expected one of: listen, queue, "
-            + "backends, admin, buffers, clients, shutdown)"),
+            + "backends, admin, buffers, clients, forwarding, shutdown)"),
         Arguments.of(backends + "queue:\n  max: 3\n  maxx: 4\n",
-            "sluice.yaml:5: unknown key \"queue.maxx\" (expected one of: max, timeout)"),
+            "sluice.yaml:5: unknown key \"queue.maxx\" (expected one of: max, timeout, discipline, target)"),
         Arguments.of("queue:\n  max: 3\n  max: 4\n",
             "sluice.yaml:3: duplicate key \"queue.max\" (already given at line 2; expected: each key once)"),
         Arguments.of("queue:\n  ? [a]\n  : 1\n",
-            "sluice.yaml:2: unknown key a list in queue (expected one of: max, timeout)"),
+            "sluice.yaml:2: unknown key a list in queue (expected one of: max, timeout, discipline, target)"),
         Arguments.of("queue:\n  max: -3\n", "sluice.yaml:2: queue.max: \"-3\" (expected: max or an integer >= 1)"),
         Arguments.of("queue:\n  max: [1]\n", "sluice.yaml:2: queue.max: a list (expected: max or an integer >= 1)"),
         Arguments.of("queue:\n  - max\n",
-            "sluice.yaml:2: queue: a list (expected: a mapping with keys max, timeout)"),
-        Arguments.of("queue: 5\n", "sluice.yaml:1: queue: \"5\" (expected: a mapping with keys max, timeout)"),
+            "sluice.yaml:2: queue: a list (expected: a mapping with keys max, timeout, discipline, target)"),
+        Arguments.of("queue: 5\n", "sluice.yaml:1: queue: \"5\" (expected: a mapping with keys max, timeout, discipline, target)"),
         Arguments.of("queue:\n  timeout: 0s\n",
             "sluice.yaml:2: queue.timeout: \"0s\" (expected: a duration above zero, such as 500ms, 30s, 2m or 1h)"),
         Arguments.of("queue:\n  timeout: 30\n",
@@ -172,9 +256,9 @@ class YamlConfigFileTest {
         Arguments.of("listen: []\n",
             "sluice.yaml:1: listen: an empty list (expected: at least one address, HOST:PORT, :PORT or unix:/path)"),
         Arguments.of("listen:\n  address: :80\n", "sluice.yaml:2: listen: a mapping (expected: a list of addresses "
-            + "or of mappings with keys address, backlog)"),
+            + "or of mappings with keys address, backlog, proxyProtocol)"),
         Arguments.of("listen:\n  - :80\n  - [a]\n",
-            "sluice.yaml:3: listen[1]: a list (expected: a mapping with keys address, backlog)"),
+            "sluice.yaml:3: listen[1]: a list (expected: a mapping with keys address, backlog, proxyProtocol)"),
         Arguments.of("listen:\n  - localhost\n",
             "sluice.yaml:2: listen[0]: \"localhost\" has no port (expected: HOST:PORT, :PORT or unix:/path)"),
         Arguments.of("listen:\n  - backlog: 10\n",
