@@ -38,7 +38,11 @@ final class StatusJson {
         .put("effectiveMax", q.effectiveMax())
         .put("timeoutMs", q.timeoutMs())
         .put("oldestWaitMs", q.oldestWaitMs())
-        .put("drainPerSecond", Math.round(q.drainPerSecond() * 10) / 10.0);
+        .put("drainPerSecond", Math.round(q.drainPerSecond() * 10) / 10.0)
+        .put("discipline", q.discipline())
+        .put("targetMs", q.targetMs())
+        .put("mode", q.overloaded() ? "overloaded" : "normal")
+        .put("modeChangedAgoMs", q.modeAgeMs() < 0 ? null : q.modeAgeMs());
     JsonArray backends = new JsonArray();
     for (Status.Backend b : s.backends()) {
       JsonObject o = new JsonObject()

@@ -27,6 +27,10 @@ public final class MetricNames {
   public static final String QUEUE_TIMEOUT = "sluice.queue.timeout";
   /** Requests that left a backend per second, over the last second. */
   public static final String QUEUE_DRAIN_RATE = "sluice.queue.drain.rate";
+  /** 1 while the adaptive queue is in sustained overload, refusing what would wait past its target; else 0. */
+  public static final String QUEUE_OVERLOADED = "sluice.queue.overloaded";
+  /** The wait the adaptive queue holds under sustained overload. */
+  public static final String QUEUE_TARGET = "sluice.queue.target";
   /** Histogram of the time a request waited before a backend took it. */
   public static final String QUEUE_WAIT = "sluice.queue.wait";
 

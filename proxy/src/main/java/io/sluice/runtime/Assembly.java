@@ -19,7 +19,6 @@ import io.sluice.kernel.Listeners;
 import io.sluice.metrics.PrometheusMetrics;
 import io.sluice.net.Sockets;
 import io.sluice.queue.Dispatcher;
-import io.sluice.queue.FifoLine;
 import io.sluice.queue.Rejection;
 import io.sluice.server.FrontendServer;
 import io.sluice.server.Proxy;
@@ -119,7 +118,8 @@ public final class Assembly {
             listener -> Policies.newLimit(b.limit(), listener)));
       }
       Dispatcher dispatcher = new Dispatcher(backends.stream().map(Upstream::lane).toList(),
-          new FifoLine(queueMax, config.queue().timeout().toNanos()), System::nanoTime,
+          Policies.newLine(config.queue().discipline(), queueMax, config.queue().timeout(), config.queue().target()),
+          System::nanoTime,
           (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
       Upstreams upstreams = new Upstreams(backends, dispatcher, metrics, System::nanoTime);
       Stats stats = new Stats();

@@ -13,6 +13,8 @@ import io.sluice.kernel.FdLimit;
 import io.sluice.kernel.KernelSampler;
 import io.sluice.limit.Decision;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.LaneSnapshot;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.server.RequestOutcome;
 import io.sluice.server.Stats;
 import io.sluice.status.Status;
@@ -85,6 +87,10 @@ final class LiveControl implements Control {
     dispatcher.setMaxDepth(queueMax);
     effectiveQueueMax = queueMax;
     dispatcher.setTimeoutNanos(next.queueTimeout().toNanos());
+    dispatcher.setTargetNanos(next.queueTarget().toNanos());
+    if (next.discipline() != current.discipline()) {
+      dispatcher.setLine(Policies.newLine(next.discipline(), queueMax, next.queueTimeout(), next.queueTarget()));
+    }
     for (Upstream u : upstreams.all()) {
       String name = u.config().name();
       LimitSetting before = current.backends().get(name);
@@ -96,17 +102,18 @@ final class LiveControl implements Control {
     }
     Map<String, LimitSetting> merged = new LinkedHashMap<>(current.backends());
     merged.putAll(next.backends());
-    limits = new Limits(next.backlog(), next.queueMax(), next.queueTimeout(), merged);
+    limits = new Limits(next.backlog(), next.queueMax(), next.queueTimeout(), merged, next.discipline(),
+        next.queueTarget());
     LOG.log(Level.INFO, "limits now: backlog " + next.backlog() + " (" + backlog + "), queue max " + next.queueMax()
-        + " (" + queueMax + "), queue timeout " + Durations.format(next.queueTimeout())
-        + ", backend limits " + merged);
+        + " (" + queueMax + "), queue timeout " + Durations.format(next.queueTimeout()) + ", discipline "
+        + next.discipline() + " (target " + Durations.format(next.queueTarget()) + "), backend limits " + merged);
     return limits;
   }
 
   @Override
   public Status status() {
     Limits l = limits;
-    Dispatcher.Snapshot q = upstreams.dispatcher().snapshot();
+    QueueSnapshot q = upstreams.dispatcher().snapshot();
     KernelSampler.Readings kernel = sampler.readings();
     List<Status.Listener> ls = new ArrayList<>();
     for (LiveListener listener : listeners) {
@@ -117,7 +124,7 @@ final class LiveControl implements Control {
     List<Status.Backend> bs = new ArrayList<>();
     for (Upstream u : upstreams.all()) {
       BackendConfig c = u.config();
-      Dispatcher.LaneSnapshot lane = q.backends().get(u.lane().index());
+      LaneSnapshot lane = q.backends().get(u.lane().index());
       Decision d = lane.lastDecision();
       Status.LimitDecision last = d == null ? null : new Status.LimitDecision(d.direction(), d.reason().label(),
           d.from(), d.to(), Math.max(0, (now - d.atNanos()) / 1_000_000));
@@ -131,7 +138,8 @@ final class LiveControl implements Control {
     FdLimit fd = kernel.fdLimit();
     return new Status(ls,
         new Status.Queue(q.depth(), q.peak(), l.queueMax().toString(), q.maxDepth(), q.timeoutNanos() / 1_000_000,
-            q.oldestWaitNanos() / 1_000_000, q.drainPerSecond()),
+            q.oldestWaitNanos() / 1_000_000, q.drainPerSecond(), q.discipline(), q.targetNanos() / 1_000_000,
+            q.overloaded(), q.modeAgeNanos() < 0 ? -1 : q.modeAgeNanos() / 1_000_000),
         bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), kernel.openFds()));
   }
 
@@ -153,11 +161,6 @@ final class LiveControl implements Control {
 
   /** The limits a configuration starts with. */
   static Limits initial(SluiceConfig config) {
-    Map<String, LimitSetting> backendLimits = new LinkedHashMap<>();
-    for (BackendConfig b : config.backends()) {
-      backendLimits.put(b.name(), b.limit());
-    }
-    return new Limits(config.listeners().get(0).backlog(), config.queue().max(), config.queue().timeout(),
-        backendLimits);
+    return Limits.of(config);
   }
 }

@@ -183,6 +183,7 @@ final class Exchange implements ClientSide {
     RequestOutcome outcome = switch (why) {
       case QUEUE_FULL -> RequestOutcome.QUEUE_FULL;
       case TIMEOUT -> RequestOutcome.QUEUE_TIMEOUT;
+      case OVERLOADED -> RequestOutcome.OVERLOADED;
       case SHUTDOWN -> RequestOutcome.SHUTDOWN;
     };
     respond(503, why.reason(), outcome, retryAfterSeconds, false);

@@ -10,6 +10,11 @@ public enum RequestOutcome {
   QUEUE_FULL,
   /** 503: no backend could take it within the queue timeout. */
   QUEUE_TIMEOUT,
+  /**
+   * 503 at once: it could not have been served in time — the queue drains too slowly to reach it within the queue
+   * timeout, or, under sustained overload, within the queue's target wait.
+   */
+  OVERLOADED,
   /** 502: the backend failed after receiving the request, or sent something that is not HTTP. */
   BACKEND_ERROR,
   /** 504: the backend did not answer within its timeout. */

@@ -30,9 +30,19 @@ public record Status(List<Listener> listeners, Queue queue, List<Backend> backen
    * @param max            {@code max} or the number configured
    * @param effectiveMax   the bound in force ({@code max} resolved from file descriptors)
    * @param drainPerSecond requests that left a backend per second, over the last second
+   * @param discipline     {@code fifo} or {@code adaptive}
+   * @param targetMs       the wait the adaptive discipline holds under sustained overload
+   * @param overloaded     whether the queue is in sustained overload now (refusing what would wait past the target)
+   * @param modeAgeMs      how long ago {@code overloaded} last changed; -1 when it never has
    */
   public record Queue(int depth, int peak, String max, int effectiveMax, long timeoutMs, long oldestWaitMs,
-      double drainPerSecond) {
+      double drainPerSecond, String discipline, long targetMs, boolean overloaded, long modeAgeMs) {
+
+    /** A FIFO queue that was never overloaded. */
+    public Queue(int depth, int peak, String max, int effectiveMax, long timeoutMs, long oldestWaitMs,
+        double drainPerSecond) {
+      this(depth, peak, max, effectiveMax, timeoutMs, oldestWaitMs, drainPerSecond, "fifo", timeoutMs, false, -1);
+    }
   }
 
   /**

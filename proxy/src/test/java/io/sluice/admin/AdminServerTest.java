@@ -121,8 +121,9 @@ class AdminServerTest {
     HttpResponse<String> r = get("/api/v1/limits");
     assertEquals(200, r.statusCode());
     assertJson(r);
-    assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\"},"
-        + "\"backends\":{\"app\":{\"limit\":\"auto\"},\"b2\":{\"limit\":4}}}"), new JsonObject(r.body()));
+    assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\","
+        + "\"discipline\":\"fifo\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":\"auto\"},"
+        + "\"b2\":{\"limit\":4}}}"), new JsonObject(r.body()));
   }
 
   @Test

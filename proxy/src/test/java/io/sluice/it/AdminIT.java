@@ -16,6 +16,7 @@ import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
 import io.sluice.metrics.PrometheusText;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.runtime.StartupException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -212,7 +213,7 @@ class AdminIT {
     try (RunningProxy sluice = start("--state-file", file.toString())) {
       assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":50,\"timeout\":\"5s\"},"
           + "\"backends\":{\"app\":{\"limit\":3}}}"), new JsonObject(get(admin(sluice, "/api/v1/limits")).body()));
-      Dispatcher.Snapshot q = sluice.sluice().dispatcher().snapshot();
+      QueueSnapshot q = sluice.sluice().dispatcher().snapshot();
       assertEquals(50, q.maxDepth());
       assertEquals(TimeUnit.SECONDS.toNanos(5), q.timeoutNanos());
       assertEquals(3, q.backends().get(0).limit());

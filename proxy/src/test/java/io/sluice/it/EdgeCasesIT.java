@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.server.RequestOutcome;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -173,7 +174,7 @@ class EdgeCasesIT {
       CompletableFuture<HttpResponse<String>> waiting = Http.getAsync(sluice.uri("/late"));
       // Sluice has found the backend down (its connect was refused and it backs off), and the request still waits.
       eventually(() -> {
-        Dispatcher.Snapshot q = sluice.sluice().dispatcher().snapshot();
+        QueueSnapshot q = sluice.sluice().dispatcher().snapshot();
         return q.backends().get(0).paused() && q.depth() == 1 ? null : "depth " + q.depth() + ", paused "
             + q.backends().get(0).paused();
       });

@@ -22,6 +22,7 @@ import io.sluice.limit.Decision;
 import io.sluice.limit.Reason;
 import io.sluice.metrics.Metrics;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.queue.FifoLine;
 import io.sluice.server.Stats;
 import io.sluice.status.Status;
@@ -100,7 +101,7 @@ class LiveControlTest {
   @Test
   void theQueueBoundAndTimeoutApplyToTheDispatcher() throws Exception {
     control.apply(control.limits().withQueueMax(MaxOr.of(5)).withQueueTimeout(Duration.ofSeconds(2)));
-    Dispatcher.Snapshot q = upstreams.dispatcher().snapshot();
+    QueueSnapshot q = upstreams.dispatcher().snapshot();
     assertEquals(5, q.maxDepth());
     assertEquals(2 * SECOND, q.timeoutNanos());
     control.apply(control.limits().withQueueMax(MaxOr.MAX));
