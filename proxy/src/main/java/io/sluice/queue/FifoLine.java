@@ -2,8 +2,8 @@ package io.sluice.queue;
 
 /**
  * First in, first out: served from the front, newcomers at the back, every one for up to the queue timeout — a
- * spike is absorbed whole. A newcomer that would surely time out is refused at once ({@link WaiterDeque}). Not
- * thread-safe: guarded by the dispatcher's lock.
+ * spike is absorbed whole. Under sustained overload a newcomer that would surely time out is refused at once
+ * ({@link WaiterDeque}); the rest wait their turn. Not thread-safe: guarded by the dispatcher's lock.
  */
 public final class FifoLine extends WaiterDeque {
 
@@ -28,10 +28,5 @@ public final class FifoLine extends WaiterDeque {
   @Override
   public String discipline() {
     return "fifo";
-  }
-
-  @Override
-  public long modeSince() {
-    return Long.MIN_VALUE;
   }
 }

@@ -2,22 +2,30 @@ package io.sluice.queue;
 
 /**
  * What every waiting line shares: the deque of {@link Waiter}s with their arrival order (the front is the oldest,
- * or a connect retry that arrived before everyone behind it), expiry from the front, the bounds, and a record of
- * arrivals and departures from which the line's drain rate is known.
+ * or a connect retry that arrived before everyone behind it), expiry from the front, the bounds, and the record of
+ * arrivals and departures that tells a burst from sustained overload.
  *
- * <p><b>Refusing early.</b> Once the line has stayed non-empty for {@value #KNOWN_AFTER_SECONDS} s (every backend
- * busy, so departures measure what the backends can take), a newcomer whose predicted wait — the requests ahead of it
- * over the drain rate — already exceeds the queue timeout is refused at once ({@link Rejection#OVERLOADED}) instead of
- * after waiting the whole timeout. The rate is the best second of the last ten of that busy period, so a backend
- * that pauses to restart does not make every newcomer look hopeless.
+ * <p><b>Burst or sustained.</b> A spike arrives and stops; sustained overload keeps arriving faster than the backends
+ * drain. While they arrive the two look alike — thousands of clients connecting take seconds to arrive, and on a
+ * small machine the connecting itself slows the draining — so what tells them apart is how long the excess lasts.
+ * The line is overloaded once, for an interval of a quarter of the queue timeout (at least
+ * {@value #MIN_INTERVAL_SECONDS} s, at most {@value #MAX_INTERVAL_SECONDS} s), it has stayed non-empty and in every
+ * half second more requests arrived than left (by {@value #EXCESS}). A spike whose arrival is over within that interval is absorbed whole however long it takes to drain (up to
+ * the timeout); one that keeps arriving longer would leave much of itself past the timeout anyway. The overload ends
+ * when as many leave as arrive over the interval, or when the line empties. What a line does while overloaded is its
+ * discipline's; both refuse at once a newcomer whose predicted wait (the requests ahead of it over the drain rate of
+ * the last ten seconds) exceeds the queue timeout, instead of answering it after the whole timeout.
  *
  * <p>Not thread-safe: guarded by the dispatcher's lock.
  */
 abstract class WaiterDeque implements WaitingLine {
 
-  static final int KNOWN_AFTER_SECONDS = 2;
-  private static final int SECOND_BUCKETS = 10;
-  private static final int HISTORY_BUCKETS = 100;
+  static final int MIN_INTERVAL_SECONDS = 2;
+  static final int MAX_INTERVAL_SECONDS = 10;
+  static final double EXCESS = 1.05;
+  private static final int SLICE_BUCKETS = 5;
+  private static final int HISTORY_BUCKETS = 110;
+  private static final long NEVER = Long.MIN_VALUE;
 
   private Waiter head;
   private Waiter tail;
@@ -32,6 +40,10 @@ abstract class WaiterDeque implements WaitingLine {
   final DrainRate departures = new DrainRate(HISTORY_BUCKETS);
   private boolean busy;
   private long busySince;
+  private volatile boolean overloaded;
+  private volatile long modeSince = NEVER;
+  /** The latest time the line was told, for a change of mode noticed where no clock is at hand. */
+  private long lastSeen;
 
   WaiterDeque(int maxDepth, long timeoutNanos, long targetNanos) {
     setMaxDepth(maxDepth);
@@ -44,36 +56,79 @@ abstract class WaiterDeque implements WaitingLine {
     return timeoutNanos;
   }
 
-  /** Counts the arrival; refuses it past the bound or when it would surely time out. */
+  /** Counts the arrival; refuses it past the bound, or, under sustained overload, when it would surely time out. */
   @Override
   public Rejection admit(long nowNanos) {
     arrivals.record(nowNanos);
+    updateMode(nowNanos);
     if (depth >= maxDepth) {
       return Rejection.QUEUE_FULL;
     }
-    double rate = knownDrainRate(nowNanos);
-    if (rate > 0 && (depth + 1) / rate * 1e9 > timeoutNanos) {
+    if (overloaded && (depth + 1) / Math.max(1, drainRate(nowNanos)) * 1e9 > timeoutNanos) {
       return Rejection.OVERLOADED;
     }
     return null;
   }
 
   /**
-   * Departures per second the backends sustain, once the line has been busy long enough to tell: the best second of
-   * the last ten of this busy period; 0 while unknown.
+   * Departures per second over the last ten seconds of this busy period (or all of it, when shorter), the bucket
+   * still filling left out: long enough that a backend pausing a second or two to restart does not make every
+   * newcomer look hopeless.
    */
-  double knownDrainRate(long now) {
-    if (!busy || now - busySince < KNOWN_AFTER_SECONDS * 1_000_000_000L) {
-      return 0;
+  double drainRate(long now) {
+    int buckets = (int) Math.max(1, Math.min(HISTORY_BUCKETS - 1, (now - busySince) / DrainRate.BUCKET_NANOS));
+    return departures.sum(now, 1, 1 + buckets) * 1e9 / (buckets * DrainRate.BUCKET_NANOS);
+  }
+
+  /** Enters or leaves sustained overload, as the class comment says. */
+  void updateMode(long now) {
+    lastSeen = now;
+    if (head == null) {
+      return;
     }
-    int seconds = (int) Math.min(HISTORY_BUCKETS / SECOND_BUCKETS,
-        (now - busySince) / (SECOND_BUCKETS * DrainRate.BUCKET_NANOS));
-    long best = 0;
-    for (int s = 0; s < seconds; s++) {
-      // Whole seconds before the current bucket, which is still filling.
-      best = Math.max(best, departures.sum(now, 1 + s * SECOND_BUCKETS, 1 + (s + 1) * SECOND_BUCKETS));
+    int buckets = slices() * SLICE_BUCKETS;
+    if (!overloaded) {
+      if (now - busySince >= intervalNanos() && arrivingFasterInEverySlice(now)) {
+        overloaded = true;
+        modeSince = now;
+      }
+    } else if (arrivals.sum(now, 1, 1 + buckets) <= departures.sum(now, 1, 1 + buckets)) {
+      overloaded = false;
+      modeSince = now;
     }
-    return best;
+  }
+
+  /** A quarter of the queue timeout, between the least and the most interval. */
+  private long intervalNanos() {
+    return Math.max(MIN_INTERVAL_SECONDS * 1_000_000_000L,
+        Math.min(MAX_INTERVAL_SECONDS * 1_000_000_000L, timeoutNanos / 4));
+  }
+
+  private int slices() {
+    return (int) (intervalNanos() / (SLICE_BUCKETS * DrainRate.BUCKET_NANOS));
+  }
+
+  /** More arrived than left in every half second of the interval, the bucket still filling left out. */
+  private boolean arrivingFasterInEverySlice(long now) {
+    for (int s = 0; s < slices(); s++) {
+      int from = 1 + s * SLICE_BUCKETS;
+      long in = arrivals.sum(now, from, from + SLICE_BUCKETS);
+      long out = departures.sum(now, from, from + SLICE_BUCKETS);
+      if (in == 0 || in <= out * EXCESS) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public boolean overloaded() {
+    return overloaded;
+  }
+
+  @Override
+  public long modeSince() {
+    return modeSince;
   }
 
   /** Since when the line has stayed non-empty; meaningful while {@link #isEmpty} is false. */
@@ -140,8 +195,12 @@ abstract class WaiterDeque implements WaitingLine {
     }
   }
 
-  /** The line just emptied. */
-  void becameEmpty() {
+  /** The line just emptied: an overload is over. */
+  private void becameEmpty() {
+    if (overloaded) {
+      overloaded = false;
+      modeSince = lastSeen;
+    }
   }
 
   @Override

@@ -122,7 +122,7 @@ class AdminServerTest {
     assertEquals(200, r.statusCode());
     assertJson(r);
     assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\","
-        + "\"discipline\":\"fifo\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":\"auto\"},"
+        + "\"discipline\":\"adaptive\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":\"auto\"},"
         + "\"b2\":{\"limit\":4}}}"), new JsonObject(r.body()));
   }
 

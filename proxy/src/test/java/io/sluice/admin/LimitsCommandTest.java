@@ -85,7 +85,7 @@ class LimitsCommandTest {
         backlog            max    (4096 now)
         queue.max          max    (19000 now, 0 waiting)
         queue.timeout      60s
-        queue.discipline   fifo
+        queue.discipline   adaptive (normal now)
         queue.target       500ms
         backend.app.limit  auto   (3 now, 1 in flight)
         backend.b2.limit   4      (1 in flight)

@@ -54,9 +54,9 @@ class LimitsPatchTest {
     Limits limits = new Limits(MaxOr.of(512), MaxOr.MAX, Duration.ofMillis(1500),
         Map.of("app", LimitSetting.of(8)));
     assertEquals(new JsonObject("{\"backlog\":512,\"queue\":{\"max\":\"max\",\"timeout\":\"1500ms\","
-        + "\"discipline\":\"fifo\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":8}}}"),
+        + "\"discipline\":\"adaptive\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":8}}}"),
         LimitsPatch.render(limits));
-    assertEquals("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\",\"discipline\":\"fifo\","
+    assertEquals("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\",\"discipline\":\"adaptive\","
         + "\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":\"auto\"},\"b2\":{\"limit\":4}}}",
         LimitsPatch.render(FakeControl.defaults()).encode());
   }

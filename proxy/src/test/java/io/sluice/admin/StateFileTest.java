@@ -58,7 +58,7 @@ class StateFileTest {
     new StateFile(file).write(new Limits(MaxOr.of(512), MaxOr.of(300), Duration.ofSeconds(5),
         Map.of("app", LimitSetting.of(8))));
     assertEquals("{\n  \"backlog\" : 512,\n  \"queue\" : {\n    \"max\" : 300,\n    \"timeout\" : \"5s\",\n"
-        + "    \"discipline\" : \"fifo\",\n    \"target\" : \"500ms\"\n  },\n  \"backends\" : {\n    \"app\" : {\n      \"limit\" : 8\n    }\n  }\n}\n", Files.readString(file));
+        + "    \"discipline\" : \"adaptive\",\n    \"target\" : \"500ms\"\n  },\n  \"backends\" : {\n    \"app\" : {\n      \"limit\" : 8\n    }\n  }\n}\n", Files.readString(file));
     SluiceConfig c = StateFile.overlay(config(file));
     assertEquals(List.of(MaxOr.of(512), MaxOr.of(512)), c.listeners().stream().map(ListenerConfig::backlog).toList());
     assertEquals(new QueueConfig(MaxOr.of(300), Duration.ofSeconds(5)), c.queue());

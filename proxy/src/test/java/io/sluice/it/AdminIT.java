@@ -211,8 +211,9 @@ class AdminIT {
       assertTrue(Files.exists(file));
     }
     try (RunningProxy sluice = start("--state-file", file.toString())) {
-      assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":50,\"timeout\":\"5s\"},"
-          + "\"backends\":{\"app\":{\"limit\":3}}}"), new JsonObject(get(admin(sluice, "/api/v1/limits")).body()));
+      assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":50,\"timeout\":\"5s\","
+          + "\"discipline\":\"adaptive\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":3}}}"),
+          new JsonObject(get(admin(sluice, "/api/v1/limits")).body()));
       QueueSnapshot q = sluice.sluice().dispatcher().snapshot();
       assertEquals(50, q.maxDepth());
       assertEquals(TimeUnit.SECONDS.toNanos(5), q.timeoutNanos());
