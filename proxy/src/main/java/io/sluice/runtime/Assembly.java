@@ -12,6 +12,9 @@ import io.sluice.config.BackendConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
+import io.sluice.history.History;
+import io.sluice.history.HistoryRecorder;
+import io.sluice.history.WaitWindow;
 import io.sluice.kernel.FdLimits;
 import io.sluice.kernel.KernelQueues;
 import io.sluice.kernel.KernelSampler;
@@ -121,7 +124,11 @@ public final class Assembly {
       Dispatcher dispatcher = new Dispatcher(backends.stream().map(Upstream::lane).toList(),
           new FifoLine(queueMax, config.queue().timeout().toNanos()), System::nanoTime,
           (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
-      Upstreams upstreams = new Upstreams(backends, dispatcher, metrics, System::nanoTime);
+      WaitWindow waits = new WaitWindow();
+      Upstreams upstreams = new Upstreams(backends, dispatcher, nanos -> {
+        metrics.queueWait(nanos);
+        waits.record(nanos);
+      }, System::nanoTime);
       Stats stats = new Stats();
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
           config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
@@ -144,8 +151,12 @@ public final class Assembly {
       LiveControl control = new LiveControl(LiveControl.initial(config), listeners, backlogControl, queueMax,
           upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime);
       metrics.bind(control::status);
+      History history = History.shapedLike(control.status());
+      HistoryRecorder recorder = new HistoryRecorder(history, waits);
+      vertx.setPeriodic(History.STEP_MILLIS,
+          id -> recorder.sample(control.status(), System.currentTimeMillis(), System.nanoTime()));
       AdminServer admin = config.admin().address().isEmpty() ? null
-          : AdminServer.start(vertx, config.admin(), control, metrics);
+          : AdminServer.start(vertx, config.admin(), control, metrics, history);
       sampler.start();
       Assembly assembly = new Assembly(vertx, config, upstreams, stats, front, listeners, sampler, control, metrics,
           admin);
