@@ -17,12 +17,16 @@ import java.util.function.Function;
  *   <li>{@code mode}: the queue's overload mode changed, when status carries one (see
  *       {@link #HistoryRecorder(History, WaitWindow, Function)}).</li>
  * </ul>
- * Rates are the growth of status's counters over the time between the two snapshots, per second.
+ * Rates are the growth of status's counters over the time between the two snapshots, per second. A call less than
+ * half a second after the previous one records nothing.
  *
  * <p>Not thread-safe: {@link #sample} is called from one thread, once a second (the runtime's periodic timer on an
  * event loop). It takes no lock but the history's, for a copy of its point, which is preallocated and reused.
  */
 public final class HistoryRecorder {
+
+  /** Samples closer than half a step to the previous one are dropped. */
+  private static final long MIN_GAP_NANOS = History.STEP_MILLIS * 1_000_000 / 2;
 
   private final History history;
   private final WaitWindow waits;
@@ -69,6 +73,10 @@ public final class HistoryRecorder {
    * @param nanos       a monotonic clock now: rates are taken over the time since the previous call
    */
   public void sample(Status s, long epochMillis, long nanos) {
+    if (!first && nanos - lastNanos < MIN_GAP_NANOS) {
+      // A periodic timer that fell behind (a long pause) fires its missed runs back to back: one point per step.
+      return;
+    }
     waits.roll();
     double seconds = first ? Double.NaN : (nanos - lastNanos) / 1e9;
     History.Point p = point;

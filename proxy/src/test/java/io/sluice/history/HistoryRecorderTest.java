@@ -147,6 +147,21 @@ class HistoryRecorderTest {
   }
 
   @Test
+  void aTimerCatchingUpAddsNoPointOfItsOwn() {
+    snap.served = 0;
+    recorder.sample(snap.status(), T0 + 1000, SECOND);
+    snap.served = 10;
+    recorder.sample(snap.status(), T0 + 3000, 3 * SECOND);
+    snap.served = 11;
+    recorder.sample(snap.status(), T0 + 3001, 3 * SECOND + 1_000_000);
+    recorder.sample(snap.status(), T0 + 4000, 4 * SECOND);
+    History.View v = history.view();
+    assertArrayEquals(new long[] {T0 + 1000, T0 + 3000, T0 + 4000}, v.t());
+    assertEquals(5f, v.outcomesPerSecond()[0][1], "10 over the 2 s the late timer took");
+    assertEquals(1f, v.outcomesPerSecond()[0][2]);
+  }
+
+  @Test
   void fifteenMinutesAndMoreStayInTheSameArrays() {
     for (int i = 0; i < History.CAPACITY + 100; i++) {
       snap.depth = i;
