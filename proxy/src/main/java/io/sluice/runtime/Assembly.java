@@ -2,14 +2,12 @@ package io.sluice.runtime;
 
 import io.sluice.admin.AdminServer;
 import io.sluice.admin.Control;
-import io.sluice.admin.StateFile;
 import io.sluice.backend.BackendProtocol;
 import io.sluice.backend.SocketConnector;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
-import io.sluice.config.ConfigException;
 import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
 import io.sluice.history.History;
@@ -84,19 +82,13 @@ public final class Assembly {
    *     (exit 2) from a failure to start (exit 1)
    */
   public static Assembly start(SluiceConfig configured) throws StartupException {
-    SluiceConfig config;
-    try {
-      config = StateFile.overlay(configured);
-    } catch (ConfigException e) {
-      throw new StartupException("admin.stateFile " + e.getMessage(), true);
-    } catch (IOException e) {
-      throw new StartupException("admin.stateFile " + e.getMessage(), false);
-    }
     Listeners kernel = Listeners.system();
     FdLimits fds = FdLimits.system();
-    int somaxconn = Policies.readSomaxconn(kernel);
-    List<Integer> backlogs = Policies.backlogs(config, somaxconn);
-    int queueMax = Policies.queueMax(config, fds);
+    Resolved resolved = Resolved.of(configured, kernel, fds);
+    SluiceConfig config = resolved.config();
+    int somaxconn = resolved.somaxconn();
+    List<Integer> backlogs = resolved.backlogs();
+    int queueMax = resolved.queueMax();
 
     List<FrontendServer.Listener> toOpen = new ArrayList<>();
     try {
