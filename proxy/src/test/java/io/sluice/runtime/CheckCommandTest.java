@@ -168,7 +168,7 @@ class CheckCommandTest {
     assertEquals(0, r.status, r.err);
     // 65536 - 100 open - 1024 reserved - 2 x 10 in flight
     assertTrue(r.out.contains("  queue     max max = 64392 (file descriptors: soft limit 65536, hard 65536), "
-        + "timeout 60s, discipline fifo\n"), r.out);
+        + "timeout 60s, discipline adaptive (target 500ms)\n"), r.out);
     assertTrue(r.out.contains("  admin     127.0.0.1:9901, no token (this machine only)\n"), r.out);
     assertEquals("", r.err);
   }
