@@ -103,7 +103,7 @@ public final class Assembly {
         if (a instanceof Address.Unix u) {
           Sockets.prepareUnixPath(u.path());
         }
-        toOpen.add(new FrontendServer.Listener(a, backlogs.get(i)));
+        toOpen.add(new FrontendServer.Listener(a, backlogs.get(i), config.listeners().get(i).proxyProtocol()));
       }
     } catch (IOException e) {
       throw new StartupException("cannot listen: " + e.getMessage(), false);
