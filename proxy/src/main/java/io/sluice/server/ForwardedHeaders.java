@@ -14,8 +14,8 @@ import java.util.Set;
  *       itself ({@code Content-Length}, {@code Expect}); every name with an underscore, as nginx does by default
  *       ({@code underscores_in_headers off}): gunicorn reads {@code SCRIPT_NAME:} as its {@code SCRIPT_NAME} and
  *       {@code X_Forwarded_Proto} as one more {@code X-Forwarded-Proto}; {@code Proxy} (httpoxy, CVE-2016-5385);
- *       {@code X-Forwarded-Ssl} and {@code X-Forwarded-Protocol}, which gunicorn and uWSGI read as a claim of
- *       https.</li>
+ *       {@code X-Forwarded-Ssl} and {@code X-Forwarded-Protocol}, which gunicorn reads as a claim of https
+ *       ({@code secure_scheme_headers}).</li>
  *   <li>{@code Host}: the first one ({@code RequestHeads} refuses a request with two); the target's authority instead
  *       for an absolute-form target (RFC 9112 §3.2.2); the listener's address for a request without one.</li>
  *   <li>From a trusted proxy, its {@code X-Forwarded-For} with the peer appended, its {@code X-Forwarded-Proto},

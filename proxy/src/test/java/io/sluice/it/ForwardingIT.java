@@ -277,6 +277,8 @@ class ForwardingIT {
   private static void assertClient(JsonObject env, String ip, String port) {
     assertEquals(ip, env.getString("REMOTE_ADDR"));
     assertEquals(port, env.getString("REMOTE_PORT"));
+    assertEquals("192.0.2.10", env.getString("SERVER_ADDR"), "the address the client connected to, at the balancer");
+    assertEquals("443", env.getString("SERVER_PORT"));
     assertEquals(ip, env.getString("HTTP_X_FORWARDED_FOR"), "the client's own X-Forwarded-For is not believed");
     assertTrue(env.getString("HTTP_FORWARDED").startsWith("for=" + ip + ";"), env.getString("HTTP_FORWARDED"));
   }
