@@ -129,7 +129,8 @@ final class ForwardedHeaders {
     }
     boolean trusted = hop.trusted();
     String ip = hop.clientIp();
-    String chain = trusted ? xff : null;
+    // An empty chain is no chain: nginx's $proxy_add_x_forwarded_for is then the peer alone, not ", peer".
+    String chain = trusted && xff != null && !xff.isBlank() ? xff : null;
     if (!ip.isEmpty()) {
       out.add(X_FORWARDED_FOR, chain == null ? ip : chain + ", " + ip);
     } else if (chain != null) {

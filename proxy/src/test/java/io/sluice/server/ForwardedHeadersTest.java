@@ -87,6 +87,11 @@ class ForwardedHeadersTest {
   }
 
   @Test
+  void anEmptyChainFromATrustedProxyIsNoChain() {
+    assertEquals("127.0.0.1", forward(headers("Host", "h", "X-Forwarded-For", " "), PROXY).get("X-Forwarded-For"));
+  }
+
+  @Test
   void theSchemeFollowsOnlyAKnownFirstValueOfATrustedProto() {
     assertEquals("https", scheme(PROXY, "HTTPS , http"));
     assertEquals("http", scheme(PROXY, "http"));
