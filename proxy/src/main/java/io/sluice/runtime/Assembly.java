@@ -21,6 +21,7 @@ import io.sluice.metrics.PrometheusMetrics;
 import io.sluice.net.Sockets;
 import io.sluice.queue.Dispatcher;
 import io.sluice.queue.Rejection;
+import io.sluice.server.Forwarding;
 import io.sluice.server.FrontendServer;
 import io.sluice.server.Proxy;
 import io.sluice.server.Stats;
@@ -96,7 +97,7 @@ public final class Assembly {
         if (a instanceof Address.Unix u) {
           Sockets.prepareUnixPath(u.path());
         }
-        toOpen.add(new FrontendServer.Listener(a, backlogs.get(i)));
+        toOpen.add(new FrontendServer.Listener(a, backlogs.get(i), config.listeners().get(i).proxyProtocol()));
       }
     } catch (IOException e) {
       throw new StartupException("cannot listen: " + e.getMessage(), false);
@@ -124,7 +125,7 @@ public final class Assembly {
       Stats stats = new Stats();
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
           config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
-      Proxy proxy = new Proxy(vertx, upstreams, settings, stats);
+      Proxy proxy = new Proxy(vertx, upstreams, settings, stats, Forwarding.of(config.clients(), config.forwarding()));
       FrontendServer front = FrontendServer.start(vertx, proxy, toOpen, loops).await(30, TimeUnit.SECONDS);
 
       List<LiveListener> listeners = new ArrayList<>();

@@ -76,6 +76,11 @@ final class Exchange implements ClientSide {
     proxy.stats().onReceived();
     connection = proxy.connections().requestStarted(request.connection());
     response.closeHandler(v -> onClientGone());
+    String refusal = RequestHeads.refusal(request);
+    if (refusal != null) {
+      respond(400, refusal, RequestOutcome.REJECTED, -1, true);
+      return;
+    }
     long declared = declaredLength();
     if (declared == -2) {
       respond(400, "invalid Content-Length", RequestOutcome.REJECTED, -1, true);
@@ -165,7 +170,7 @@ final class Exchange implements ClientSide {
 
   /** Hands the request to the backend side. */
   private void forward(long contentLength) {
-    RequestHead head = RequestHeads.of(request, contentLength, receivedAtMillis);
+    RequestHead head = RequestHeads.of(request, contentLength, receivedAtMillis, proxy.forwarding());
     state = FORWARDING;
     call = new BackendCall(proxy.upstreams(), head, body, this, loop);
     call.start();

@@ -24,6 +24,7 @@ public final class Proxy implements Handler<HttpServerRequest> {
   private final Upstreams upstreams;
   private final Stats stats;
   private final Settings settings;
+  private final Forwarding forwarding;
   private final FastThreadLocal<ClientConnections> connections = new FastThreadLocal<>() {
     @Override
     protected ClientConnections initialValue() {
@@ -55,11 +56,18 @@ public final class Proxy implements Handler<HttpServerRequest> {
     }
   }
 
+  /** A proxy that trusts no client's forwarding headers and stamps {@code X-Request-Start}. */
   public Proxy(Vertx vertx, Upstreams upstreams, Settings settings, Stats stats) {
+    this(vertx, upstreams, settings, stats, Forwarding.DEFAULTS);
+  }
+
+  /** @param forwarding whose forwarding headers are kept, and whether {@code X-Request-Start} is stamped */
+  public Proxy(Vertx vertx, Upstreams upstreams, Settings settings, Stats stats, Forwarding forwarding) {
     this.vertx = vertx;
     this.upstreams = upstreams;
     this.settings = settings;
     this.stats = stats;
+    this.forwarding = Objects.requireNonNull(forwarding, "forwarding");
   }
 
   /** Called for every new client connection, on its event loop. */
@@ -92,6 +100,10 @@ public final class Proxy implements Handler<HttpServerRequest> {
 
   Settings settings() {
     return settings;
+  }
+
+  Forwarding forwarding() {
+    return forwarding;
   }
 
   /** This event loop's client connections. */

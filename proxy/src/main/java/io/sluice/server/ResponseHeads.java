@@ -5,8 +5,8 @@ import io.sluice.backend.ResponseHead;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The status line and headers a client gets from a backend's response head: the backend's, minus the hop-by-hop ones
@@ -34,7 +34,7 @@ final class ResponseHeads {
       out.setStatusMessage(h.reason());
     }
     MultiMap headers = out.headers();
-    List<String> named = HopByHop.connectionTokens(h.headers());
+    Set<String> named = HopByHop.connectionTokens(h.headers());
     String declaredLength = null;
     for (Map.Entry<String, String> e : h.headers()) {
       String name = e.getKey();
