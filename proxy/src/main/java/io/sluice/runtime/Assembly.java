@@ -7,6 +7,7 @@ import io.sluice.backend.BackendProtocol;
 import io.sluice.backend.SocketConnector;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.ConfigException;
@@ -123,9 +124,12 @@ public final class Assembly {
           (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
       Upstreams upstreams = new Upstreams(backends, dispatcher, metrics, System::nanoTime);
       Stats stats = new Stats();
+      BufferBudget buffers = new BufferBudget(config.buffers().memoryTotal(), config.buffers().disk());
+      // One slow client's response may take a quarter of the disk budget, so that it takes a few to spend it all.
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
-          config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
-      Proxy proxy = new Proxy(vertx, upstreams, settings, stats);
+          config.buffers().tempDir(), config.buffers().disk() / 4, config.clients().idleTimeout(),
+          config.clients().bodyTimeout(), config.clients().bodyMinRate(), config.clients().sendTimeout());
+      Proxy proxy = new Proxy(vertx, upstreams, settings, stats, buffers);
       FrontendServer front = FrontendServer.start(vertx, proxy, toOpen, loops).await(30, TimeUnit.SECONDS);
 
       List<LiveListener> listeners = new ArrayList<>();
