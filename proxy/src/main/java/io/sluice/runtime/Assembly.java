@@ -146,7 +146,7 @@ public final class Assembly {
         sampler.watch(Sockets.kernelAddress(u.config().address()), q -> upstreams.sampled(u, q));
       }
       LiveControl control = new LiveControl(LiveControl.initial(config), listeners, backlogControl, queueMax,
-          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime);
+          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime, buffers);
       metrics.bind(control::status);
       AdminServer admin = config.admin().address().isEmpty() ? null
           : AdminServer.start(vertx, config.admin(), control, metrics);
