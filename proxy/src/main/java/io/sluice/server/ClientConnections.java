@@ -1,6 +1,8 @@
 package io.sluice.server;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -144,7 +146,7 @@ final class ClientConnections {
       }
     }
     if (idle != null) {
-      idle.forEach(HttpConnection::close);
+      idle.forEach(ClientConnections::abort);
     }
     if (stalled != null) {
       stalled.forEach(Exchange::bodyTimedOut);
@@ -154,6 +156,22 @@ final class ClientConnections {
     }
     if (unread != null) {
       unread.forEach(Exchange::sendTimedOut);
+    }
+  }
+
+  /**
+   * Closes a client connection at once, dropping what it has not taken. Vert.x's own close first waits for everything
+   * written to be flushed, which a client that reads nothing never allows: its connection would stay open for good.
+   * Vert.x 5 has no public way to close one connection forcibly, so this closes its Netty channel from the head of the
+   * pipeline, past Vert.x's handler that would wait (its close handlers run as for any close); a connection of another
+   * kind is closed the ordinary way.
+   */
+  static void abort(HttpConnection c) {
+    ChannelHandlerContext first = c instanceof ConnectionBase base ? base.channel().pipeline().firstContext() : null;
+    if (first != null) {
+      first.close();
+    } else {
+      c.close();
     }
   }
 

@@ -315,7 +315,7 @@ final class Exchange implements ClientSide {
     if (state == RESPONDING || state == DRAINING) {
       LOG.log(Level.DEBUG, () -> "closing a client that took no byte of its response for "
           + settings.clientSendTimeout().toMillis() + " ms: " + request.method() + " " + request.uri());
-      request.connection().close();
+      ClientConnections.abort(request.connection());
     }
   }
 
