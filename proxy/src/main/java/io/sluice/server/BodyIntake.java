@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.buffer.BodyBuffer;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -11,9 +12,10 @@ import io.vertx.core.http.HttpServerRequest;
  * which answers; after {@link #stop} what still arrives is read and dropped.
  *
  * <p>The buffer is the exchange's to hand to the backend call; {@link #stop} frees it, once, whenever the exchange is
- * done with it. Confined to the request's event loop.
+ * done with it. It is the request's data handler itself (one object per body, no handler besides). Confined to the
+ * request's event loop.
  */
-final class BodyIntake {
+final class BodyIntake implements Handler<Buffer> {
 
   private final Exchange exchange;
   private final Proxy proxy;
@@ -33,7 +35,7 @@ final class BodyIntake {
     this.body = proxy.newBodyBuffer();
     this.startNanos = proxy.now();
     this.lastNanos = startNanos;
-    request.handler(this::onChunk);
+    request.handler(this);
     request.endHandler(v -> {
       if (!stopped) {
         complete = true;
@@ -78,7 +80,9 @@ final class BodyIntake {
     }
   }
 
-  private void onChunk(Buffer chunk) {
+  /** A piece of the body arrived. */
+  @Override
+  public void handle(Buffer chunk) {
     if (stopped) {
       return;
     }
