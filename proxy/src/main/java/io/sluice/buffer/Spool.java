@@ -57,6 +57,9 @@ public final class Spool {
   private boolean spilled;
   private long accepted;
   private long handedOut;
+  /** What had been handed to the consumer at the last look that saw it take bytes, and when that look was. */
+  private long handedAtLastLook = -1;
+  private long lastLookNanos;
   /** Until the consumer has been handed this many bytes, bytes taken past the budget are still here. */
   private long forcedUntil;
   private boolean consumerBlocked;
@@ -126,14 +129,19 @@ public final class Spool {
     return spilled;
   }
 
-  /** Bytes handed to the consumer so far: they grow only when the consumer takes bytes. */
-  public long handedOut() {
-    return handedOut;
-  }
-
-  /** Whether bytes are waiting for the consumer, which takes none now (its own queue is full). */
-  public boolean consumerBlocked() {
-    return consumerBlocked;
+  /**
+   * How long the consumer has taken no byte while bytes wait for it, as seen by periodic looks: 0 when it took bytes
+   * since the last look, or has none waiting; else the time since the last look that saw it take some (or see none).
+   *
+   * @param now the time of this look, on the caller's monotonic clock
+   */
+  public long consumerStalledFor(long now) {
+    if (handedOut != handedAtLastLook || !consumerBlocked) {
+      handedAtLastLook = handedOut;
+      lastLookNanos = now;
+      return 0;
+    }
+    return now - lastLookNanos;
   }
 
   /** Bytes held in memory now. */

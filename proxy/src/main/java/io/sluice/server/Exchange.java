@@ -67,9 +67,6 @@ final class Exchange implements ClientSide {
   private Buffer pending;
   private int state = READING;
   private ClientConnections.Connection connection;
-  /** What the spool had handed to the client at the last sweep that saw it take bytes, and when. */
-  private long sentMark = -1;
-  private long sentAtNanos;
 
   Exchange(Proxy proxy, HttpServerRequest request, Loop loop) {
     this.proxy = proxy;
@@ -298,16 +295,7 @@ final class Exchange implements ClientSide {
    * it takes bytes, or has none to take.
    */
   long sendStalledFor(long now) {
-    if (spool == null || (state != RESPONDING && state != DRAINING)) {
-      return 0;
-    }
-    long out = spool.handedOut();
-    if (out != sentMark || !spool.consumerBlocked()) {
-      sentMark = out;
-      sentAtNanos = now;
-      return 0;
-    }
-    return now - sentAtNanos;
+    return spool != null && (state == RESPONDING || state == DRAINING) ? spool.consumerStalledFor(now) : 0;
   }
 
   /** The client took no byte for the send timeout: it is closed, and what was buffered for it freed. */
