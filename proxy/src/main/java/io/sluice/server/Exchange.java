@@ -250,20 +250,22 @@ final class Exchange implements ClientSide {
     if (spool != null) {
       state = DRAINING;
       spool.end();
-    } else if (pending != null) {
-      // Head, body and end in one write: one flush, one syscall.
+    } else {
+      // Head, body and end in one write when they fit: one flush, one syscall.
       Buffer last = pending;
       pending = null;
-      endResponse(response.end(last));
-      finish(RequestOutcome.SERVED);
-    } else {
-      endResponse(response.end());
-      finish(RequestOutcome.SERVED);
+      served(last);
     }
   }
 
-  /** A close-delimited body ends when the connection closes, once the last byte is written. */
-  private void endResponse(Future<Void> ended) {
+  /**
+   * Counts the response served, then ends it (with {@code last}, if any): counted first, because the client may have
+   * it, and its connection may close, before {@code end} returns. A close-delimited body ends when the connection
+   * closes, once the last byte is written.
+   */
+  private void served(Buffer last) {
+    finish(RequestOutcome.SERVED);
+    Future<Void> ended = last == null ? response.end() : response.end(last);
     if (closeDelimited) {
       ended.onComplete(v -> request.connection().close());
     }
@@ -317,8 +319,7 @@ final class Exchange implements ClientSide {
       finish(RequestOutcome.BACKEND_ERROR);
       return;
     }
-    endResponse(response.end());
-    finish(RequestOutcome.SERVED);
+    served(null);
   }
 
   private void onClientGone() {
