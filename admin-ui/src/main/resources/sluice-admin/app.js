@@ -98,6 +98,12 @@ function render(st) {
     document.getElementById("fds").textContent =
       "file descriptors: " + st.fds.open + " open, limit " + st.fds.soft + " (hard " + st.fds.hard + ")";
   }
+  if (st.buffers) {
+    const mib = n => (n / 1048576).toFixed(1) + " MiB";
+    document.getElementById("buffers").textContent = "buffered: " + mib(st.buffers.memory) + " of "
+      + mib(st.buffers.memoryBudget) + " in memory, " + mib(st.buffers.disk) + " of " + mib(st.buffers.diskBudget)
+      + " on disk";
+  }
 }
 
 // One poll at a time: the history is asked for what is newer than the last point the charts hold, so two polls

@@ -60,8 +60,11 @@ final class StatusJson {
     s.totals().byOutcome().forEach((label, n) -> totals.put(totalName(label), n));
     JsonObject fds = new JsonObject().put("soft", s.fds().soft()).put("hard", s.fds().hard())
         .put("open", s.fds().open());
+    Status.Buffers b = s.buffers();
+    JsonObject buffers = new JsonObject().put("memory", b.memory()).put("disk", b.disk())
+        .put("memoryBudget", b.memoryBudget()).put("diskBudget", b.diskBudget());
     return new JsonObject().put("listeners", listeners).put("queue", queue).put("backends", backends)
-        .put("totals", totals).put("fds", fds);
+        .put("totals", totals).put("fds", fds).put("buffers", buffers);
   }
 
   /** {@code queue_full} is {@code queueFull}; {@code backend_error} is SPEC.md's {@code backendErrors}. */

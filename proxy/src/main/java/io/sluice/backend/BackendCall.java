@@ -130,16 +130,24 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     }
   }
 
-  /** Stops reading the response (the client cannot keep up and its spool is at its limit). */
+  /**
+   * Stops reading the response (the client cannot keep up and its spool is at its limit). The backend's timeout does
+   * not run meanwhile: the wait is the client's, which the client's send timeout bounds.
+   */
   public void pause() {
     if (state == STREAMING) {
       conn.pause();
+      timeouts.remove(this);
     }
   }
 
   public void resume() {
     if (state == STREAMING) {
       conn.resume();
+      if (!timed) {
+        lastActivity = timeouts.now();
+        timeouts.add(this);
+      }
     }
   }
 

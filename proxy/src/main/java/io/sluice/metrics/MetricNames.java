@@ -17,6 +17,8 @@ public final class MetricNames {
   public static final String REASON_TAG = "reason";
   /** Label naming how a request ended ({@code served}, {@code queue_full}, ...). */
   public static final String OUTCOME_TAG = "outcome";
+  /** Label saying where buffered bytes are: {@code memory} or {@code disk}. */
+  public static final String WHERE_TAG = "where";
 
   public static final String QUEUE_DEPTH = "sluice.queue.depth";
   public static final String QUEUE_PEAK = "sluice.queue.peak";
@@ -53,6 +55,9 @@ public final class MetricNames {
   public static final String LISTENER_BACKLOG = "sluice.listener.backlog";
   public static final String LISTENER_KERNEL_QUEUE_DEPTH = "sluice.listener.kernel.queue.depth";
   public static final String LISTENER_KERNEL_QUEUE_MAX = "sluice.listener.kernel.queue.max";
+
+  /** Bytes of request bodies and response spools held now, by where ({@code memory}, {@code disk}). */
+  public static final String BUFFERED = "sluice.buffered";
 
   private MetricNames() {
   }

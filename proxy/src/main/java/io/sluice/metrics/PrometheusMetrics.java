@@ -106,6 +106,11 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
         Tags.empty(), s -> s.queue().targetMs() / 1000.0);
 
     // Micrometer holds a function counter's object weakly; the runtime holds this one for its whole life.
+    gauge(MetricNames.BUFFERED, "Bytes of request bodies and response spools held now", "bytes",
+        Tags.of(MetricNames.WHERE_TAG, "memory"), s -> s.buffers().memory());
+    gauge(MetricNames.BUFFERED, "Bytes of request bodies and response spools held now", "bytes",
+        Tags.of(MetricNames.WHERE_TAG, "disk"), s -> s.buffers().disk());
+
     FunctionCounter.builder(MetricNames.REQUESTS_RECEIVED, this, m -> m.snapshot.totals().received())
         .description("Requests whose head arrived").register(registry);
     for (String outcome : first.totals().byOutcome().keySet()) {

@@ -6,6 +6,7 @@ import io.sluice.backend.BackendProtocol;
 import io.sluice.backend.SocketConnector;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.Durations;
@@ -123,9 +124,13 @@ public final class Assembly {
         waits.record(nanos);
       }, System::nanoTime);
       Stats stats = new Stats();
+      BufferBudget buffers = new BufferBudget(config.buffers().memoryTotal(), config.buffers().disk());
+      // One slow client's response may take a quarter of the disk budget, so that it takes a few to spend it all.
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
-          config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
-      Proxy proxy = new Proxy(vertx, upstreams, settings, stats, Forwarding.of(config.clients(), config.forwarding()));
+          config.buffers().tempDir(), config.buffers().disk() / 4, config.clients().idleTimeout(),
+          config.clients().bodyTimeout(), config.clients().bodyMinRate(), config.clients().sendTimeout());
+      Proxy proxy = new Proxy(vertx, upstreams, settings, stats, buffers,
+          Forwarding.of(config.clients(), config.forwarding()));
       FrontendServer front = FrontendServer.start(vertx, proxy, toOpen, loops).await(30, TimeUnit.SECONDS);
 
       List<LiveListener> listeners = new ArrayList<>();
@@ -142,7 +147,7 @@ public final class Assembly {
         sampler.watch(Sockets.kernelAddress(u.config().address()), q -> upstreams.sampled(u, q));
       }
       LiveControl control = new LiveControl(LiveControl.initial(config), listeners, backlogControl, queueMax,
-          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime);
+          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime, buffers);
       metrics.bind(control::status);
       History history = History.shapedLike(control.status());
       HistoryRecorder recorder = new HistoryRecorder(history, waits,

@@ -5,6 +5,7 @@ import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.Durations;
 import io.sluice.config.LimitSetting;
@@ -43,15 +44,18 @@ final class LiveControl implements Control {
   private final KernelSampler sampler;
   private final IntSupplier fdHeadroom;
   private final LongSupplier clock;
+  private final BufferBudget buffers;
   private volatile Limits limits;
   private volatile int effectiveQueueMax;
 
   /**
    * @param fdHeadroom what {@code queue.max: max} resolves to now
    * @param clock      the dispatcher's clock, which limits' decisions are timed on
+   * @param buffers    what buffered bodies hold, for status
    */
   LiveControl(Limits initial, List<LiveListener> listeners, Backlogs backlogs, int effectiveQueueMax,
-      Upstreams upstreams, Stats stats, KernelSampler sampler, IntSupplier fdHeadroom, LongSupplier clock) {
+      Upstreams upstreams, Stats stats, KernelSampler sampler, IntSupplier fdHeadroom, LongSupplier clock,
+      BufferBudget buffers) {
     this.limits = initial;
     this.listeners = List.copyOf(listeners);
     this.backlogs = backlogs;
@@ -61,6 +65,7 @@ final class LiveControl implements Control {
     this.sampler = sampler;
     this.fdHeadroom = fdHeadroom;
     this.clock = clock;
+    this.buffers = buffers;
   }
 
   @Override
@@ -140,7 +145,8 @@ final class LiveControl implements Control {
         new Status.Queue(q.depth(), q.peak(), l.queueMax().toString(), q.maxDepth(), q.timeoutNanos() / 1_000_000,
             q.oldestWaitNanos() / 1_000_000, q.drainPerSecond(), q.discipline(), q.targetNanos() / 1_000_000,
             q.overloaded(), q.modeAgeNanos() < 0 ? -1 : q.modeAgeNanos() / 1_000_000),
-        bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), kernel.openFds()));
+        bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), kernel.openFds()),
+        new Status.Buffers(buffers.memoryUsed(), buffers.diskUsed(), buffers.memoryLimit(), buffers.diskLimit()));
   }
 
   @Override

@@ -25,8 +25,8 @@ final class ResponseHeads {
    * @param bodiless whether the response has no body for this request (a HEAD, a 304): its length then describes the
    *                 representation the client did not ask for, and is passed on unchanged
    * @param http10   whether the client speaks HTTP/1.0, which cannot read chunks
-   * @return whether the body must be buffered whole first, so that its length is known before the first byte goes out
-   *     (an HTTP/1.0 client and a body of unknown length)
+   * @return whether the body is delimited by closing the connection (an HTTP/1.0 client and a body of unknown
+   *     length): its bytes go out as they come, with neither a length nor chunks
    */
   static boolean copy(ResponseHead h, HttpServerResponse out, boolean bodiless, boolean http10) {
     out.setStatusCode(h.status());

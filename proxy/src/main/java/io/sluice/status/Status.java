@@ -12,8 +12,15 @@ import java.util.Map;
  * @param backends  the backends, in configuration order
  * @param totals    request counts since start
  * @param fds       the process's file descriptors
+ * @param buffers   bytes of buffered bodies, in memory and in temporary files
  */
-public record Status(List<Listener> listeners, Queue queue, List<Backend> backends, Totals totals, Fds fds) {
+public record Status(List<Listener> listeners, Queue queue, List<Backend> backends, Totals totals, Fds fds,
+    Buffers buffers) {
+
+  /** A status that says nothing of buffers (they read as zero): for a part that does not keep any. */
+  public Status(List<Listener> listeners, Queue queue, List<Backend> backends, Totals totals, Fds fds) {
+    this(listeners, queue, backends, totals, fds, new Buffers(0, 0, 0, 0));
+  }
 
   /**
    * @param address          as bound (a port 0 replaced by the real port)
@@ -84,5 +91,15 @@ public record Status(List<Listener> listeners, Queue queue, List<Backend> backen
 
   /** @param open descriptors open now; {@code soft} and {@code hard} are RLIMIT_NOFILE */
   public record Fds(long soft, long hard, int open) {
+  }
+
+  /**
+   * Request bodies and response spools held now, against their budgets ({@code buffers.memoryTotal},
+   * {@code buffers.disk}).
+   *
+   * @param memory bytes in memory (bytes on their way to a file included)
+   * @param disk   bytes in temporary files
+   */
+  public record Buffers(long memory, long disk, long memoryBudget, long diskBudget) {
   }
 }

@@ -110,7 +110,7 @@ class AdminServerTest {
     assertJson(r);
     JsonObject s = new JsonObject(r.body());
     assertEquals(StatusJson.render(control.status()), s);
-    for (String key : new String[] {"listeners", "queue", "backends", "totals", "fds"}) {
+    for (String key : new String[] {"listeners", "queue", "backends", "totals", "fds", "buffers"}) {
       assertTrue(s.containsKey(key), key);
     }
   }

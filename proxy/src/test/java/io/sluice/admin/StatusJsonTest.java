@@ -22,6 +22,8 @@ class StatusJsonTest {
         + "\"slow_start\",\"from\":2,\"to\":3,\"agoMs\":1234}},\"inflight\":1,\"paused\":false,"
         + "\"kernelQueue\":{\"depth\":2,\"max\":100}}"), s.getJsonArray("backends").getValue(0));
     assertEquals(new JsonObject("{\"soft\":20000,\"hard\":20000,\"open\":31}"), s.getJsonObject("fds"));
+    assertEquals(new JsonObject("{\"memory\":4096,\"disk\":65536,\"memoryBudget\":1048576,"
+        + "\"diskBudget\":1073741824}"), s.getJsonObject("buffers"));
   }
 
   @Test

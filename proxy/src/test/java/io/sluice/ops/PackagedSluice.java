@@ -48,19 +48,26 @@ final class PackagedSluice implements AutoCloseable {
 
   /** @param extra more options, after the addresses (so {@code --config} settings other than these apply) */
   static PackagedSluice start(Path dir, String... extra) throws Exception {
+    return start(dir, List.of(), extra);
+  }
+
+  /** The JVM started with {@code javaOptions} and Sluice with {@code extraArgs} added after the addresses. */
+  static PackagedSluice start(Path dir, List<String> javaOptions, String... extraArgs) throws Exception {
     ServerSocketChannel backend = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     backend.bind(UnixDomainSocketAddress.of(dir.resolve("app.sock")));
     Thread backendThread = new Thread(() -> serve(backend), "ops-test-backend");
     backendThread.setDaemon(true);
     backendThread.start();
 
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar().toString(),
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(javaOptions);
+    command.addAll(List.of("-jar", jar().toString(),
         "--listen", "unix:" + dir.resolve("front.sock"),
         "--backend", "app=unix:" + dir.resolve("app.sock"),
         "--admin", "unix:" + dir.resolve("admin.sock"),
         "--queue-timeout", "5s"));
-    command.addAll(List.of(extra));
+    command.addAll(List.of(extraArgs));
     Path log = dir.resolve("sluice.log");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove("SLUICE_ADMIN_TOKEN");
@@ -115,6 +122,10 @@ final class PackagedSluice implements AutoCloseable {
 
   String log() throws IOException {
     return Files.readString(log);
+  }
+
+  boolean alive() {
+    return process.isAlive();
   }
 
   private static Response exchange(Path socket, String path, String... headers) throws IOException {

@@ -9,6 +9,7 @@ import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.backend.http.HttpProtocol;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
@@ -51,6 +52,7 @@ class LiveControlTest {
       new LiveListener(new Address.Tcp("127.0.0.1", 8080), 4096),
       new LiveListener(new Address.Tcp("127.0.0.1", 8081), 4096));
   private final Backlogs backlogs = new Backlogs(listeners, kernel, MaxOr.MAX);
+  private final BufferBudget buffers = new BufferBudget(64 * 1024, 1 << 20);
   private final Upstream app;
   private final Upstreams upstreams;
   private final LiveControl control;
@@ -69,7 +71,15 @@ class LiveControlTest {
     Map<String, LimitSetting> limits = new LinkedHashMap<>();
     limits.put("app", LimitSetting.AUTO);
     control = new LiveControl(new Limits(MaxOr.MAX, MaxOr.of(100), Duration.ofSeconds(60), limits), listeners,
-        backlogs, 100, upstreams, new Stats(), sampler, () -> 1234, time);
+        backlogs, 100, upstreams, new Stats(), sampler, () -> 1234, time, buffers);
+  }
+
+  @Test
+  void statusShowsWhatBuffersHoldAgainstTheirBudgets() {
+    assertTrue(buffers.tryMemory(3000));
+    assertEquals(new Status.Buffers(3000, 0, 64 * 1024, 1 << 20), control.status().buffers());
+    buffers.releaseMemory(3000);
+    assertEquals(0, control.status().buffers().memory());
   }
 
   @Test
