@@ -33,11 +33,13 @@ MEMORY_RETURN_WAIT_S = 20
 class Plan:
     """How big and how long: the full run, or --quick for a smoke test of the scripts."""
 
-    def __init__(self, quick, reps, shapes=None):
+    def __init__(self, quick, reps, shapes=None, spike_sizes=None, baseline_jar=None):
         self.quick = quick
         self.reps = reps or (1 if quick else 3)
-        self.spike_sizes = [200, 1000] if quick else [1000, 5000, 15000]
-        self.acceptance_size = 1000 if quick else 5000
+        self.spike_sizes = list(spike_sizes or ([200, 1000] if quick else [1000, 5000, 15000]))
+        self.acceptance_size = closest(self.spike_sizes, 1000 if quick else 5000)
+        # An earlier Sluice jar measured beside this build in the spike and overhead sections (--baseline-jar).
+        self.baseline_jar = baseline_jar
         self.spike_timeout_s = 60 if quick else 180
         self.spike_warmup = [300] if quick else [1000, 2000]
         self.wrk_seconds = 3 if quick else 10
@@ -87,6 +89,80 @@ class Plan:
         return [limits[0], limits[-1]] if self.quick else list(limits)
 
 
+def closest(values, target):
+    """The value of `values` nearest to `target` (the smaller one on a tie)."""
+    return min(values, key=lambda v: (abs(v - target), v))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# This build against an earlier jar (--baseline-jar)
+
+BASELINE_SUFFIX = "-baseline"
+
+
+def baseline_key(key):
+    return key + BASELINE_SUFFIX
+
+
+def baseline_label(label):
+    return label + " (baseline)"
+
+
+def paired_groups(keys):
+    """The keys in groups measured back to back: each baseline key with the key of this build before it."""
+    groups = []
+    for k in keys:
+        if k.endswith(BASELINE_SUFFIX) and groups and groups[-1][0] == k[:-len(BASELINE_SUFFIX)]:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
+def alternating_order(keys, rep):
+    """The order of repetition `rep`: the set-ups rotated by `rep`, reversed in every other repetition. A set-up and
+    its baseline stay next to each other, this build first in even repetitions and the baseline first in odd ones.
+    Without baselines this is the plain rotation of the keys."""
+    groups = paired_groups(keys)
+    order = groups[rep % len(groups):] + groups[:rep % len(groups)]
+    flat = [k for g in order for k in g]
+    if rep % 2 == 1:
+        flat.reverse()
+    return flat
+
+
+def jar_info(path):
+    """What identifies a jar in the raw results: its path, size, modification time and SHA-256."""
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    st = os.stat(path)
+    return {"jar": os.path.abspath(path), "bytes": st.st_size, "sha256": h.hexdigest(),
+            "modified": datetime.datetime.fromtimestamp(st.st_mtime).astimezone().strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def jar_version(path):
+    """`java -jar PATH --version`, or raises when the jar does not run."""
+    rc, out, err = lib.run(["java", "-jar", path, "--version"], timeout=120)
+    if rc != 0:
+        raise RuntimeError(f"java -jar {path} --version exited {rc}: {(err or out).strip()[-500:]}")
+    return out.strip().splitlines()[-1] if out.strip() else ""
+
+
+def record_baseline(plan, data, section):
+    """Notes in the raw results which jars a section compared: this build's and the baseline."""
+    data.setdefault("baselines", {})[section] = {
+        "baseline": dict(jar_info(plan.baseline_jar), version=jar_version(plan.baseline_jar),
+                         jvmOptions=servers.sluice_jvm_options()),
+        "current": dict(jar_info(servers.JAR), version=jar_version(servers.JAR)),
+    }
+    b, c = data["baselines"][section]["baseline"], data["baselines"][section]["current"]
+    if b["sha256"] == c["sha256"]:
+        log(f"{section}: note: the baseline jar is the same file as this build's ({c['sha256'][:12]})")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Spike absorption
 
@@ -102,6 +178,16 @@ SPIKE_CONFIGS = [
     ("sluice-http-auto", "Sluice http, limit auto", "http-unix", ("http", "auto")),
     ("sluice-http-3", "Sluice http, limit 3", "http-unix", ("http", "3")),
 ]
+
+
+def spike_configs(with_baseline):
+    """SPIKE_CONFIGS, with each Sluice set-up followed by the same set-up on the baseline jar when asked."""
+    out = []
+    for key, label, kind, proxy in SPIKE_CONFIGS:
+        out.append((key, label, kind, proxy))
+        if with_baseline and isinstance(proxy, tuple):
+            out.append((baseline_key(key), baseline_label(label), kind, proxy + ("baseline",)))
+    return out
 
 
 def spike(url, n, timeout_s, path=None):
@@ -145,8 +231,9 @@ def section_spike(plan, tmp, data, commands):
     nofile = servers.nofile_limit()[1]
     targets = {}
     started = []
+    configs = spike_configs(plan.baseline_jar is not None)
     try:
-        for key, label, kind, proxy in SPIKE_CONFIGS:
+        for key, label, kind, proxy in configs:
             b = backends[kind]
             if proxy is None:
                 targets[key] = b.url
@@ -160,33 +247,32 @@ def section_spike(plan, tmp, data, commands):
                     "BACKEND": b.address, "TIMEOUT_S": timeout, "MAXCONN": max(plan.spike_sizes) + 1000,
                     "SERVER_MAXCONN": "maxconn 3" if proxy == "haproxy-mc3" else ""})
             else:
-                protocol, limit = proxy
+                protocol, limit, *baseline = proxy
                 s = servers.sluice(tmp, key, b.address, protocol=protocol, limit=limit,
-                                   queue_timeout=f"{timeout}s")
+                                   queue_timeout=f"{timeout}s", jar=plan.baseline_jar if baseline else None)
             started.append(s)
             targets[key] = s.url
             commands[f"spike: {label}"] = s.proc.command() + (f"   # config: {os.path.basename(s.config)}"
                                                              if isinstance(s.config, str) else "")
+        if plan.baseline_jar is not None:
+            record_baseline(plan, data, "spike")
         for kind, b in backends.items():
             commands[f"spike backend: uWSGI {kind}"] = b.proc.command()
         commands["spike client"] = spike_command("N", timeout)
         quiet = [b.address for b in backends.values()]
 
         log("spike: warm-up (not measured)")
-        for key, *_ in SPIKE_CONFIGS:
+        for key, *_ in configs:
             for n in plan.spike_warmup:
                 r = spike(targets[key], n, timeout)
                 lib.wait_quiet(quiet)
                 log(f"  warm-up {key} {n}: {r['statuses']} failed {r['failed']}")
 
         runs = data.setdefault("spike", {})
-        keys = [c[0] for c in SPIKE_CONFIGS]
+        keys = [c[0] for c in configs]
         for n in plan.spike_sizes:
             for rep in range(plan.reps):
-                order = keys[rep % len(keys):] + keys[:rep % len(keys)]
-                if rep % 2 == 1:
-                    order.reverse()
-                for key in order:
+                for key in alternating_order(keys, rep):
                     load = lib.loadavg()
                     r = spike(targets[key], n, timeout)
                     s = summarize_spike(r)
@@ -294,18 +380,24 @@ def warm(plan, key, url, min_runs=None):
         last = r["rps"]
 
 
-def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True):
-    """The proxies in front of the fast backend; returns [(key, label, url, server or None)]."""
+def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True, baseline_jar=None):
+    """The proxies in front of the fast backend; returns [(key, label, url, server or None)]. With `baseline_jar`,
+    each Sluice is followed by the same Sluice on that jar."""
     out = [("direct", "direct (nginx on TCP)", fast.url, None)]
     h = servers.haproxy(tmp, f"{prefix}-haproxy", "haproxy-proxy.cfg", {"BACKEND": fast.socket})
     out.append(("haproxy", "HAProxy 2 threads", h.url, h))
     n = servers.nginx(tmp, f"{prefix}-nginx", "nginx-proxy.conf", {"BACKEND": fast.socket})
     out.append(("nginx", "nginx proxy_pass, 2 workers", n.url, n))
-    sa = servers.sluice(tmp, f"{prefix}-sluice-auto", fast.socket, protocol="http", limit="auto")
-    out.append(("sluice", "Sluice, limit auto", sa.url, sa))
-    if with_fixed_limit:
-        s64 = servers.sluice(tmp, f"{prefix}-sluice-64", fast.socket, protocol="http", limit="64")
-        out.append(("sluice-64", "Sluice, limit 64", s64.url, s64))
+    sluices = [("sluice", "Sluice, limit auto", "auto")] + ([("sluice-64", "Sluice, limit 64", "64")]
+                                                             if with_fixed_limit else [])
+    for key, label, limit in sluices:
+        name = f"{prefix}-sluice-{limit}"
+        s = servers.sluice(tmp, name, fast.socket, protocol="http", limit=limit)
+        out.append((key, label, s.url, s))
+        if baseline_jar is not None:
+            s = servers.sluice(tmp, name + BASELINE_SUFFIX, fast.socket, protocol="http", limit=limit,
+                               jar=baseline_jar)
+            out.append((baseline_key(key), baseline_label(label), s.url, s))
     for key, label, url, s in out:
         if s is not None:
             commands[f"{prefix}: {label}"] = s.proc.command() + (
@@ -318,7 +410,9 @@ def section_overhead(plan, tmp, data, commands):
     fast = servers.nginx_unix_backend(tmp, "fast-backend", workers=1)
     proxies = []
     try:
-        proxies = start_fast_proxies(plan, tmp, fast, commands, "overhead")
+        proxies = start_fast_proxies(plan, tmp, fast, commands, "overhead", baseline_jar=plan.baseline_jar)
+        if plan.baseline_jar is not None:
+            record_baseline(plan, data, "overhead")
         commands["overhead client"] = (f"wrk -t {plan.wrk_threads} -c {plan.wrk_connections} "
                                        f"-d {plan.wrk_seconds}s --latency URL")
         log("overhead: warm-up (not measured)")
@@ -328,10 +422,7 @@ def section_overhead(plan, tmp, data, commands):
         keys = [p[0] for p in proxies]
         by_key = {p[0]: p for p in proxies}
         for rep in range(plan.reps):
-            order = keys[rep % len(keys):] + keys[:rep % len(keys)]
-            if rep % 2 == 1:
-                order.reverse()
-            for key in order:
+            for key in alternating_order(keys, rep):
                 load = lib.loadavg()
                 server = by_key[key][3]
                 pids = [fast.proc.pid] + ([server.proc.pid] if server else [])
@@ -1382,9 +1473,15 @@ def signed_ms(v):
     return "–" if v is None else ("+" if v >= 0 else "") + fmt_ms(v)
 
 
+def spike_sizes(plan, data):
+    """The spike sizes of the raw runs (a report written again with --report need not know the run's plan)."""
+    sizes = {int(n) for runs in data.get("spike", {}).values() for n in runs}
+    return sorted(sizes) or plan.spike_sizes
+
+
 def spike_rows(data, n):
     rows = []
-    for key, label, *_ in SPIKE_CONFIGS:
+    for key, label, *_ in spike_configs(True):
         runs = data.get("spike", {}).get(key, {}).get(str(n), [])
         if not runs:
             continue
@@ -1392,6 +1489,126 @@ def spike_rows(data, n):
         med_run = sorted(runs, key=lambda r: r["drain"] or 0)[len(runs) // 2]
         rows.append((key, label, med, runs, med_run))
     return rows
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Report: this build / baseline
+
+BASELINE_TOLERANCE = 0.03
+
+
+def by_rep(runs, value):
+    """{repetition: value(run)} of the runs whose value is known."""
+    out = {}
+    for r in runs:
+        v = value(r)
+        if v is not None:
+            out[r["rep"]] = v
+    return out
+
+
+def compare(cur_runs, base_runs, value):
+    """(median of this build, median of the baseline, their ratio, [ratio of each repetition both ran])."""
+    cur, base = by_rep(cur_runs, value), by_rep(base_runs, value)
+    mc, mb = median(list(cur.values())), median(list(base.values()))
+    ratio = mc / mb if mc is not None and mb else None
+    per_rep = [cur[k] / base[k] for k in sorted(cur) if k in base and base[k]]
+    return mc, mb, ratio, per_rep
+
+
+def baseline_verdict(ratio, higher_is_better=True):
+    if ratio is None:
+        return "–"
+    if abs(ratio - 1) <= BASELINE_TOLERANCE:
+        return f"within {BASELINE_TOLERANCE:.0%}"
+    better = (ratio > 1) == higher_is_better
+    return f"this build {abs(ratio - 1):.1%} {'better' if better else 'worse'}"
+
+
+def baseline_jars_text(data, section):
+    """Which two jars a section compared, from the raw results."""
+    b = data.get("baselines", {}).get(section)
+    if not b:
+        return "this build against the baseline jar"
+    base, cur = b["baseline"], b["current"]
+    opts = " ".join(base.get("jvmOptions", []))
+    return (f"this build (`bin/sluice`, `{os.path.relpath(cur['jar'], servers.ROOT)}`, {cur.get('version') or '?'}, "
+            f"SHA-256 `{cur['sha256'][:12]}`) against the baseline `java {opts} -jar {base['jar']}` "
+            f"({base.get('version') or '?'}, modified {base['modified']}, SHA-256 `{base['sha256'][:12]}`)")
+
+
+def baseline_intro(data, section, reps):
+    return (f"The same run measured {baseline_jars_text(data, section)}: the same JVM options, the same flags "
+            f"(only `{' '.join(servers.BASELINE_FLAGS)}`), in front of the same backend, warmed up alike, and in "
+            f"every repetition each set-up and its baseline back to back, this build first in repetitions 1, 3, ... "
+            f"and the baseline first in 2, 4, ... Ratio = median of this build / median of the baseline ({reps} "
+            f"repetitions); then the ratio of each repetition. Verdict: within {BASELINE_TOLERANCE:.0%} either way, "
+            f"or better or worse.")
+
+
+def report_spike_baseline(plan, data, L):
+    rows = []
+    for n in spike_sizes(plan, data):
+        for key, label, _kind, proxy in SPIKE_CONFIGS:
+            cur = data["spike"].get(key, {}).get(str(n), [])
+            base = data["spike"].get(baseline_key(key), {}).get(str(n), [])
+            if isinstance(proxy, tuple) and cur and base:
+                rows.append((n, label, cur, base))
+    if not rows:
+        return
+    reps = max(len(cur) for *_, cur, _base in rows)
+    L.append("### This build / baseline: drain rate")
+    L.append("")
+    L.append(baseline_intro(data, "spike", reps))
+    L.append("")
+    L.append("| spike | set-up | this build (200/s) | baseline (200/s) | ratio | per repetition | "
+             "200 (%) this build / baseline | |")
+    L.append("| ---: | --- | ---: | ---: | ---: | --- | ---: | --- |")
+    out = data.setdefault("baselineRatios", {}).setdefault("spike", {})
+    for n, label, cur, base in rows:
+        mc, mb, ratio, per_rep = compare(cur, base, lambda r: r["drain"])
+        ok_c, ok_b = median([r["okPct"] for r in cur]), median([r["okPct"] for r in base])
+        L.append(f"| {n:,} | {label} | {fmt(mc)} | {fmt(mb)} | **{fmt(ratio, 3)}** | "
+                 f"{', '.join(f'{x:.3f}' for x in per_rep) or '–'} | {fmt(ok_c, 1)} / {fmt(ok_b, 1)} | "
+                 f"{baseline_verdict(ratio)} |")
+        out.setdefault(str(n), {})[label] = {"current": mc, "baseline": mb, "ratio": ratio, "perRep": per_rep}
+    L.append("")
+
+
+def report_overhead_baseline(plan, data, L):
+    runs = data["overhead"]
+    labels = data.get("overheadLabels", {})
+    h = runs.get("haproxy", [])
+    rows = [(k, runs[k], runs[baseline_key(k)]) for k in runs if not k.endswith(BASELINE_SUFFIX)
+            and baseline_key(k) in runs]
+    if not rows:
+        return
+    reps = max(len(cur) for _k, cur, _base in rows)
+    L.append("### This build / baseline: keep-alive throughput and CPU per request")
+    L.append("")
+    L.append(baseline_intro(data, "overhead", reps) + " Proxy / HAProxy is the median of the per-repetition "
+             "ratios above, for each build.")
+    L.append("")
+    L.append("| set-up | figure | this build | baseline | ratio | per repetition | |")
+    L.append("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    h_rps = by_rep(h, lambda r: r["rps"])
+    out = data.setdefault("baselineRatios", {}).setdefault("overhead", {})
+    for key, cur, base in rows:
+        label = labels.get(key, key)
+        figures = [("req/s", lambda r: r["rps"], True, 0, ""),
+                   ("proxy CPU per request", lambda r: r.get("proxyUsPerReq"), False, 1, " µs")]
+        if h_rps:
+            figures.append(("req/s / HAProxy", lambda r: r["rps"] / h_rps[r["rep"]]
+                            if r["rps"] and h_rps.get(r["rep"]) else None, True, 3, ""))
+        for name, value, higher_is_better, digits, unit in figures:
+            mc, mb, ratio, per_rep = compare(cur, base, value)
+            L.append(f"| {label} | {name} | {fmt(mc, digits, unit)} | {fmt(mb, digits, unit)} | "
+                     f"**{fmt(ratio, 3)}** | {', '.join(f'{x:.3f}' for x in per_rep) or '–'} | "
+                     f"{baseline_verdict(ratio, higher_is_better)} |")
+            out.setdefault(label, {})[name] = {"current": mc, "baseline": mb, "ratio": ratio, "perRep": per_rep}
+    L.append("")
+    L.append("Above 1 means more for this build: faster for req/s, more CPU spent for CPU per request.")
+    L.append("")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1937,7 +2154,7 @@ def write_report(plan, data, commands, note, path):
                  f"{plan.spike_timeout_s} s (so nothing is cut short by a default). Failure classes are those of "
                  f"the run with the median drain rate.")
         L.append("")
-        for n in plan.spike_sizes:
+        for n in spike_sizes(plan, data):
             L.append(f"### {n:,} concurrent requests")
             L.append("")
             L.append("| set-up | 200 (%) | drain rate (200/s) | p50 | p99 | other outcomes (median run) |")
@@ -1950,8 +2167,9 @@ def write_report(plan, data, commands, note, path):
         if os.path.exists(os.path.join(OUT, "spike-success.png")):
             L.append("![share answered 200](spike-success.png) ![drain rate](spike-drain.png)")
             L.append("")
+        report_spike_baseline(plan, data, L)
         # The drain-rate target against HAProxy with a hand-tuned maxconn
-        n = plan.acceptance_size
+        n = closest(spike_sizes(plan, data), plan.acceptance_size)
         runs = data["spike"]
         L.append(f"### Drain rate against HAProxy `maxconn 3`: {n:,}-connection spike, Sluice http")
         L.append("")
@@ -1977,6 +2195,7 @@ def write_report(plan, data, commands, note, path):
                             "sluice": median([r["drain"] for r in s_runs]),
                             "haproxy": median([r["drain"] for r in h_runs])}
         L.append("")
+        data["acceptanceSize"] = n
         for key, a in acc.items():
             verdict = "meets" if a["ratio"] is not None and a["ratio"] >= 0.95 and a["allOk"] else "misses"
             L.append(f"- **{key}**: median ratio **{fmt(a['ratio'], 3)}** (median drain {fmt(a['sluice'])} vs "
@@ -2012,7 +2231,7 @@ def write_report(plan, data, commands, note, path):
                      f"{', '.join(fmt(r['rps']) for r in runs)} |")
         L.append("")
         h = data["overhead"].get("haproxy", [])
-        for key in ("sluice", "sluice-64"):
+        for key in ("sluice", baseline_key("sluice"), "sluice-64", baseline_key("sluice-64")):
             s = data["overhead"].get(key, [])
             ratios = [a["rps"] / b["rps"] for a, b in zip(s, h) if a["rps"] and b["rps"]]
             if ratios:
@@ -2022,6 +2241,7 @@ def write_report(plan, data, commands, note, path):
                          f"{', '.join(f'{x:.3f}' for x in ratios)}; target ≥ 0.9) — "
                          f"{'meets' if r >= 0.9 else 'misses'} the target.")
         L.append("")
+        report_overhead_baseline(plan, data, L)
         if os.path.exists(os.path.join(OUT, "overhead.png")):
             L.append("![keep-alive throughput](overhead.png)")
             L.append("")
@@ -2195,7 +2415,7 @@ def write_report(plan, data, commands, note, path):
         ratio = mm["rssIdleKiB"] / mm["rssBeforeKiB"]
         L.append(f"| RSS after drain within 20% of before | {ratio:.2f}× ({MEMORY_RETURN_WAIT_S} s after; 2 s after: "
                  f"{mm['rssAfterDrainKiB'] / mm['rssBeforeKiB']:.2f}×) | {'✅' if ratio <= 1.2 else '❌'} |")
-    big = max(plan.spike_sizes)
+    big = max(spike_sizes(plan, data))
     for key in ("sluice-http-auto", "sluice-uwsgi-auto", "sluice-http-3", "sluice-uwsgi-3"):
         runs = data.get("spike", {}).get(key, {}).get(str(big), [])
         if runs:
@@ -2203,7 +2423,8 @@ def write_report(plan, data, commands, note, path):
             pcts = " / ".join(f"{x['okPct']:.2f}%" for x in runs)
             L.append(f"| {big:,} spike through Sluice 100% 200 ({key}) | {pcts} | {'✅' if ok else '❌'} |")
     for key, a in data.get("acceptance", {}).items():
-        L.append(f"| {plan.acceptance_size:,} spike drain rate, {key} / HAProxy maxconn 3 ≥ 0.95, 100% 200 | "
+        L.append(f"| {data.get('acceptanceSize', plan.acceptance_size):,} spike drain rate, {key} / HAProxy maxconn 3 "
+                 f"≥ 0.95, 100% 200 | "
                  f"{fmt(a['ratio'], 3)} | {'✅' if a['ratio'] and a['ratio'] >= 0.95 and a['allOk'] else '❌'} |")
     for key in AUTO_SHAPE_KEYS:
         rec = data.get("auto", {}).get(key)
@@ -2272,17 +2493,19 @@ def charts(data, plan):
         log("charts: matplotlib is missing (apt-get install python3-matplotlib); skipped")
         return
     if "spike" in data:
-        labels = [c[1] for c in SPIKE_CONFIGS if c[0] in data["spike"]]
-        keys = [c[0] for c in SPIKE_CONFIGS if c[0] in data["spike"]]
+        configs = [c for c in spike_configs(True) if c[0] in data["spike"]]
+        labels = [c[1] for c in configs]
+        keys = [c[0] for c in configs]
+        sizes = spike_sizes(plan, data)
         for metric, fname, ylabel in (("okPct", "spike-success.png", "answered 200 (%)"),
                                       ("drain", "spike-drain.png", "drain rate (200 responses/s)")):
             fig, ax = plt.subplots(figsize=(10, 4.5))
-            width = 0.8 / len(plan.spike_sizes)
-            for i, n in enumerate(plan.spike_sizes):
+            width = 0.8 / len(sizes)
+            for i, n in enumerate(sizes):
                 vals = [median([r[metric] for r in data["spike"][k].get(str(n), [])]) or 0 for k in keys]
                 xs = [j + i * width for j in range(len(keys))]
                 ax.bar(xs, vals, width, label=f"{n:,} requests")
-            ax.set_xticks([j + width * (len(plan.spike_sizes) - 1) / 2 for j in range(len(keys))])
+            ax.set_xticks([j + width * (len(sizes) - 1) / 2 for j in range(len(keys))])
             ax.set_xticklabels(labels, rotation=25, ha="right", fontsize=8)
             ax.set_ylabel(ylabel)
             ax.legend(fontsize=8)
@@ -2335,7 +2558,7 @@ def charts(data, plan):
 
 SECTIONS = ["spike", "overhead", "memory", "latency", "queue", "profile", "auto", "overload", "hostile"]
 # The keys of `data` each section writes, so that --update can drop what a section is about to measure again.
-SECTION_KEYS = {"spike": ("spike", "acceptance"), "overhead": ("overhead", "overheadRatio", "overheadLabels"),
+SECTION_KEYS = {"spike": ("spike", "acceptance", "acceptanceSize"), "overhead": ("overhead", "overheadRatio", "overheadLabels"),
                 "memory": ("memory",), "latency": ("latency", "latencyLabels"), "queue": ("queueChart",),
                 "profile": ("profile",), "auto": ("auto", "autoTimeouts", "autoColdStart"),
                 "overload": ("overload",), "hostile": ("hostile",)}
@@ -2367,6 +2590,8 @@ def previous_run(path, sections, machine, shapes=None):
             continue
         for key in SECTION_KEYS[section]:
             data.pop(key, None)
+        for key in ("baselines", "baselineRatios"):
+            data.get(key, {}).pop(section, None)
         for name in list(commands):
             if name.startswith(SECTION_COMMANDS[section]):
                 del commands[name]
@@ -2391,18 +2616,42 @@ def main():
                     help="keep the other sections of the last run (OUT/raw/results.json) and replace those run now")
     ap.add_argument("--shapes", default="",
                     help="auto section: comma-separated backend shapes (default all: " + ",".join(AUTO_SHAPE_KEYS) + ")")
+    ap.add_argument("--spike-sizes", default="",
+                    help="spike section: comma-separated spike sizes (default 1000,5000,15000; quick 200,1000)")
+    ap.add_argument("--baseline-jar", default="", metavar="PATH",
+                    help="spike and overhead sections: measure every Sluice set-up also with this earlier jar "
+                         "(java with bin/sluice's JVM options -jar PATH), alternating with this build")
     args = ap.parse_args()
     shapes = [x for x in args.shapes.split(",") if x]
     for x in shapes:
         if x not in AUTO_SHAPE_KEYS:
             ap.error(f"--shapes: unknown shape {x!r} (expected: {', '.join(AUTO_SHAPE_KEYS)})")
-    plan = Plan(args.quick, args.reps, shapes)
+    sizes = []
+    for x in (x.strip().replace("_", "") for x in args.spike_sizes.split(",")):
+        if x:
+            if not x.isdigit() or int(x) < 1:
+                ap.error(f"--spike-sizes: {x!r} is not a positive number of requests")
+            sizes.append(int(x))
+    baseline_jar = None
+    if args.baseline_jar:
+        baseline_jar = os.path.abspath(args.baseline_jar)
+        if not os.path.isfile(baseline_jar):
+            ap.error(f"--baseline-jar: no such file: {args.baseline_jar}")
+    plan = Plan(args.quick, args.reps, shapes, spike_sizes=sorted(set(sizes)), baseline_jar=baseline_jar)
     OUT = args.out or (os.path.join(servers.BENCH, "quick") if args.quick else servers.BENCH)
     os.makedirs(os.path.join(OUT, "raw"), exist_ok=True)
     sections = [s for s in args.only.split(",") if s] or SECTIONS
     for s in sections:
         if s not in SECTIONS:
             ap.error(f"--only: unknown section {s!r} (expected: {', '.join(SECTIONS)})")
+
+    if baseline_jar and not args.report:
+        if not {"spike", "overhead"} & set(sections):
+            ap.error("--baseline-jar: only the spike and overhead sections measure the baseline")
+        try:
+            log(f"baseline: {baseline_jar}: {jar_version(baseline_jar)}")
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            ap.error(f"--baseline-jar: {e}")
 
     if args.report:
         with open(os.path.join(OUT, "raw", "results.json")) as f:

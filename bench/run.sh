@@ -6,6 +6,8 @@
 #   bench/run.sh --only spike,memory --reps 5 --note "text for the top of RESULTS.md"
 #   bench/run.sh --only memory --update   measures one section again, keeping the others of the last run
 #   bench/run.sh --only auto --shapes uwsgi-2x5,gevent-2x100x50   some backend shapes of the auto section
+#   bench/run.sh --only spike,overhead --spike-sizes 5000 --baseline-jar /tmp/sluice-before.jar --out /tmp/compare
+#                                   this build against an earlier jar, alternated in the same repetitions
 #   Sections: spike overhead memory latency queue profile auto overload hostile
 #
 # Installs what is missing from Debian's packages (apt-get; root or sudo), builds Sluice's jar when it is

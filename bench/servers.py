@@ -158,15 +158,50 @@ def haproxy(workdir, name, template, values):
     return _start(name, argv, address, workdir, url=url, config=conf, port_fn=build)
 
 
+# The flags every version of Sluice knows: the only ones given to an earlier jar (--baseline-jar).
+BASELINE_FLAGS = ("--listen", "--backend", "--protocol", "--limit", "--admin", "--queue-timeout")
+
+
+def sluice_jvm_options(java_opts=None):
+    """The JVM options bin/sluice gives java, read from its `exec java ... -jar "$jar" "$@"` line, with
+    SLUICE_JAVA_OPTS expanded as the shell does (`java_opts`, or the environment's when None), so that an earlier
+    jar started with `java OPTIONS -jar JAR` runs exactly as bin/sluice runs this build."""
+    with open(SLUICE) as f:
+        lines = [line.strip() for line in f if re.match(r"\s*exec\s+java\s", line)]
+    if len(lines) != 1:
+        raise RuntimeError(f"{SLUICE}: expected one `exec java ... -jar` line, found {len(lines)}")
+    m = re.fullmatch(r'exec\s+java\s+(.*?)\s*-jar\s+"\$jar"\s+"\$@"', lines[0])
+    if not m:
+        raise RuntimeError(f"{SLUICE}: cannot read the JVM options of: {lines[0]}")
+    env_opts = os.environ.get("SLUICE_JAVA_OPTS", "") if java_opts is None else java_opts
+    options = []
+    for word in m.group(1).split():
+        if word in ("${SLUICE_JAVA_OPTS:-}", "${SLUICE_JAVA_OPTS}", "$SLUICE_JAVA_OPTS"):
+            options += env_opts.split()  # unquoted in bin/sluice: split on white space
+        elif "$" in word or "`" in word:
+            raise RuntimeError(f"{SLUICE}: cannot interpret {word!r} in: {lines[0]}")
+        else:
+            options.append(word.strip("'\""))
+    return options
+
+
 def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout="180s", java_opts="",
-           extra=()):
+           extra=(), jar=None):
     """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port.
-    `queue_timeout=None` leaves Sluice's default."""
+    `queue_timeout=None` leaves Sluice's default. With `jar` (an earlier build), `java OPTIONS -jar JAR` with the
+    JVM options of bin/sluice instead, given only the flags every version knows (BASELINE_FLAGS)."""
+    if jar is not None:
+        unknown = [a for a in extra if a.startswith("--") and a.split("=", 1)[0] not in BASELINE_FLAGS]
+        if unknown:
+            raise ValueError(f"{name}: an earlier jar may not know {', '.join(unknown)}")
+        command = ["java", *sluice_jvm_options(java_opts or None), "-jar", jar]
+    else:
+        command = [SLUICE]
 
     def build():
         port = free_port()
         admin = free_port()
-        argv = [SLUICE, "--listen", f"127.0.0.1:{port}", "--backend", f"unix:{backend}", "--protocol", protocol,
+        argv = [*command, "--listen", f"127.0.0.1:{port}", "--backend", f"unix:{backend}", "--protocol", protocol,
                 "--limit", str(limit), "--admin", f"127.0.0.1:{admin}", *extra]
         if queue_timeout is not None:
             argv += ["--queue-timeout", queue_timeout]
