@@ -27,9 +27,14 @@ import java.lang.System.Logger.Level;
  * a request the backend has is left to produce its head (so the permit reflects what the backend does) and is then
  * aborted; a response being streamed is aborted at once.
  *
- * <p>A reused keep-alive connection may have been closed by the backend just as the request was written. When such a
- * connection fails before any byte of the response, an idempotent request (RFC 9110 §9.2.2) is sent once more on a
- * new connection, under the same permit: the backend never processed the first copy.
+ * <p>Sent again what the backend never answered: an idempotent request (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE,
+ * PUT, DELETE) whose connection ends before any byte of the response arrived. On a reused keep-alive connection the
+ * backend most likely closed it as the request went out: the request is sent again at once on a new connection, under
+ * the same permit. On a new connection the backend dropped it (it was killed or is restarting, say): the permit goes
+ * back as after a refused connect ({@link Permit#retryLater}, which teaches the limit nothing and pauses the backend
+ * for a short backoff) and the request waits first in line again, for any backend; this happens once per request, and
+ * a second such failure is a 502. POST and PATCH are never sent again: the backend may have acted on them. Each
+ * retry is counted by {@link RetryReason}.
  *
  * <p>Confined to the event loop of its client ({@link Loop}); the dispatcher's verdicts are moved onto it. The client
  * side is called back there.
@@ -61,6 +66,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   private BackendConnection conn;
   private CallTimeouts timeouts;
   private int state;
+  /** The request went back to the queue once after its connection was dropped unanswered. */
+  private boolean requeued;
   private long lastActivity;
   // The intrusive list of CallTimeouts.
   BackendCall timedPrev;
@@ -214,6 +221,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       return;
     }
     permit.connected();
+    upstream.answered();
     if (state == ORPHANED) {
       ar.result().close();
       state = DONE;
@@ -246,6 +254,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     }
     if (state == SENT) {
       lastActivity = timeouts.now();
+      upstream.answered();
       state = STREAMING;
       client.head(h);
     }
@@ -295,17 +304,27 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     if (state != SENT && state != STREAMING && state != ORPHANED) {
       return;
     }
-    if (conn.reused() && !conn.sawResponseBytes() && idempotent(head.method())) {
-      // The backend closed the idle connection as the request went out: it never processed this copy.
+    if (!conn.sawResponseBytes() && idempotent(head.method()) && (conn.reused() || !requeued)) {
+      // The backend never answered this copy: it may have another.
+      boolean stale = conn.reused();
       timeouts.remove(this);
       conn.detach();
+      conn.close();
       conn = null;
       if (state == ORPHANED) {
         state = DONE;
         settle(Outcome.IGNORED, false);
         client.cancelled();
-      } else {
+      } else if (stale) {
+        // The backend closed the idle connection as the request went out.
+        upstream.retried(RetryReason.STALE_CONNECTION);
         connect();
+      } else {
+        requeued = true;
+        upstream.retried(cause == null ? RetryReason.CLOSED_BEFORE_RESPONSE : RetryReason.RESET_BEFORE_RESPONSE);
+        upstream.droppedUnanswered(cause);
+        state = QUEUED;
+        settle(Outcome.IGNORED, true);
       }
       return;
     }
