@@ -56,7 +56,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   private final BodyBuffer body;
   private final ClientSide client;
   private final Loop loop;
-  private final Waiter waiter = new Waiter(this);
+  private final Waiter waiter;
   /** The head for the first way of encoding: for every backend, unless they encode in several ways. */
   private Buffer encoded;
   /** The heads for the other ways, when there are any. */
@@ -84,6 +84,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     this.body = body;
     this.client = client;
     this.loop = loop;
+    // A slot freed on this loop may come to this request a little ahead of its turn: it can reuse the connection.
+    this.waiter = new Waiter(this, loop);
   }
 
   /** Encodes the head for every backend, then queues the request; or refuses it at once. Call on the loop. */

@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * until its keep-alive timeout closed them. So the total open to a backend, in use and idle on every loop, stays at or
  * below its current limit:
  * <ul>
- *   <li>a connection whose call ended while more than the limit are open is closed rather than kept
+ *   <li>a connection whose call ended while the connections in use fill the limit is closed rather than kept;
+ *       one that is kept while idle ones take the total over the limit replaces the oldest of them
  *       ({@link Local#give});
  *   <li>a new connection that takes the total over the limit asks the loops holding idle connections to close their
  *       oldest ones ({@link #opened}); so does a limit that dropped ({@link #trim});
@@ -137,11 +138,15 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
    * that loop. From any thread; at most one request waits per loop at a time.
    */
   void trim() {
+    trim(null);
+  }
+
+  private void trim(Local except) {
     if (idle.get() == 0 || open.get() <= limit.getAsInt()) {
       return;
     }
     for (Local l : locals) {
-      if (l.size > 0 && l.trimAsked.compareAndSet(false, true)) {
+      if (l != except && l.size > 0 && l.trimAsked.compareAndSet(false, true)) {
         l.loop.execute(v -> {
           l.trimAsked.set(false);
           l.closeSurplus();
@@ -181,8 +186,10 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
     }
 
     /**
-     * Keeps a connection whose call ended for the next call on this loop, unless the backend has more connections
-     * open than its limit, or this loop keeps its most already: then it is closed.
+     * Keeps a connection whose call ended for the next call on this loop, unless the connections still in use
+     * already fill the limit (it dropped), or this loop keeps its most already: then it is closed. If keeping it
+     * leaves more connections open than the limit, the oldest idle ones go instead, this loop's first: the one just
+     * freed is the one the next call here reuses.
      *
      * @return whether it was kept
      */
@@ -190,7 +197,9 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
       if (c.closed()) {
         return false;
       }
-      if (open.get() > limit.getAsInt() || deque.size() >= maxIdlePerLoop) {
+      int max = limit.getAsInt();
+      // This one still counts as in use: open less idle.
+      if (open.get() - idle.get() > max || deque.size() >= maxIdlePerLoop) {
         c.close();
         return false;
       }
@@ -198,6 +207,12 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
       deque.addFirst(c);
       size = deque.size();
       idle.incrementAndGet();
+      C oldest;
+      while (open.get() > max && deque.size() > 1 && (oldest = deque.pollLast()) != null) {
+        taken();
+        oldest.close();
+      }
+      trim(this);
       armSweep();
       return true;
     }

@@ -74,16 +74,38 @@ class ConnectionPoolTest {
   }
 
   @Test
-  void aConnectionWhoseCallEndsWhileTheBackendIsOverItsLimitIsClosedNotKept() {
+  void aConnectionWhoseCallEndsWhileTheConnectionsInUseFillTheLimitIsClosedNotKept() {
     Conn[] c = {new Conn(), new Conn(), new Conn()};
     limit.set(2);
 
-    assertFalse(a.give(c[0]), "3 open, limit 2");
+    assertFalse(a.give(c[0]), "3 in use, limit 2");
     assertTrue(c[0].closed);
     assertTrue(a.give(c[1]), "2 open now");
     assertTrue(a.give(c[2]));
     assertEquals(2, pool.open());
     assertEquals(2, pool.idle());
+  }
+
+  @Test
+  void aConnectionKeptWhileIdleOnesTakeTheTotalOverTheLimitReplacesTheOldestOfThem() {
+    Conn old = new Conn();
+    Conn inUse = new Conn();
+    a.give(old);
+    Conn elsewhere = new Conn();
+    b.give(elsewhere);
+    new Conn();
+    loopA.offLoop = true;
+    loopB.offLoop = true;
+    assertEquals(4, pool.open(), "a connect on a third loop, before the others trimmed");
+
+    time.advanceMillis(1);
+    assertTrue(a.give(inUse), "the connection just freed is the one the next call here reuses");
+    assertTrue(old.closed, "this loop's oldest idle one goes instead");
+    assertFalse(inUse.closed);
+    assertEquals(3, pool.open());
+    loopA.runTasks();
+    loopB.runTasks();
+    assertFalse(elsewhere.closed, "back at the limit: nothing more to close");
   }
 
   @Test
