@@ -938,12 +938,20 @@ def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
 
 OVERLOAD_CASES = [
     # key, label, client deadline (s)
-    ("sluice-default", "Sluice, defaults (queue timeout 60 s)", 5.0),
-    ("sluice-qt5", "Sluice, --queue-timeout 5s", 6.0),
+    ("sluice-default", "Sluice, defaults (adaptive, target 500ms, queue timeout 60 s)", 5.0),
+    ("sluice-fifo", "Sluice, queue.discipline fifo, queue timeout 60 s", 5.0),
+    ("sluice-qt5", "Sluice, queue.discipline fifo, --queue-timeout 5s", 6.0),
     ("haproxy-mc3", "HAProxy, server maxconn 3, timeout queue 5s", 6.0),
-    ("sluice-adaptive", "Sluice, queue.discipline adaptive, target 200ms, timeout 5s", 6.0),
+    ("sluice-adaptive", "Sluice, defaults with --queue-timeout 5s (adaptive, target 500ms)", 6.0),
 ]
-OVERLOAD_TARGET = "200ms"
+OVERLOAD_TARGET = "500ms"
+# The queue settings of each Sluice case (None: not given, the default applies).
+OVERLOAD_QUEUES = {
+    "sluice-default": {},
+    "sluice-fifo": {"discipline": "fifo"},
+    "sluice-qt5": {"discipline": "fifo", "timeout": "5s"},
+    "sluice-adaptive": {"timeout": "5s"},
+}
 
 
 def openloop(plan, tmp, url, rate, duration, deadline, name):
@@ -1009,13 +1017,7 @@ def section_overload(plan, tmp, data, commands):
         targets = {}
         for key, label, deadline in OVERLOAD_CASES:
             out["cases"][key] = {"label": label, "deadline": deadline}
-            if key == "sluice-default":
-                s = servers.sluice(tmp, "overload-sluice-default", b.address, protocol="http", limit="auto",
-                                   queue_timeout=None)
-            elif key == "sluice-qt5":
-                s = servers.sluice(tmp, "overload-sluice-qt5", b.address, protocol="http", limit="auto",
-                                   queue_timeout="5s")
-            elif key == "haproxy-mc3":
+            if key == "haproxy-mc3":
                 s = servers.haproxy(tmp, "overload-haproxy", "haproxy-overload.cfg", {
                     "BACKEND": b.address, "QUEUE_S": 5, "TIMEOUT_S": 60,
                     "MAXCONN": int(plan.overload_rate * 10) + 1000, "SERVER_MAXCONN": "maxconn 3"})
@@ -1026,10 +1028,11 @@ def section_overload(plan, tmp, data, commands):
                                                         f"queue.target (`{why}`)")
                     log(f"overload: {label}: not available in this build")
                     continue
-                s = servers.sluice_config(tmp, "overload-sluice-adaptive", {
-                    "queue": {"timeout": "5s", "discipline": "adaptive", "target": OVERLOAD_TARGET},
-                    "backends": [{"name": "app", "address": f"unix:{b.address}", "protocol": "http",
-                                  "limit": "auto"}]})
+                config = {"backends": [{"name": "app", "address": f"unix:{b.address}", "protocol": "http",
+                                        "limit": "auto"}]}
+                if OVERLOAD_QUEUES[key]:
+                    config["queue"] = OVERLOAD_QUEUES[key]
+                s = servers.sluice_config(tmp, f"overload-{key}", config)
             started.append(s)
             targets[key] = s
             cmd = s.proc.command()
@@ -1820,7 +1823,7 @@ def charts_new(data, plt):
     if o and o.get("runs"):
         fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), gridspec_kw={"width_ratios": [2, 2, 1.3]})
         labels = {k: lab for k, lab, _ in OVERLOAD_CASES}
-        colors = {"sluice-default": "#4a7fb5", "sluice-qt5": "#8a5ab5", "haproxy-mc3": "#d0743c",
+        colors = {"sluice-default": "#4a7fb5", "sluice-fifo": "#7f7f7f", "sluice-qt5": "#8a5ab5", "haproxy-mc3": "#d0743c",
                   "sluice-adaptive": "#2a6f3a"}
         shares = []
         for key, runs in o["runs"].items():

@@ -1,4 +1,5 @@
-// The Sluice dashboard: polls /api/v1/status every second and edits the limits with PATCH /api/v1/limits.
+// The Sluice dashboard: polls /api/v1/status and /api/v1/history every second (the charts are in charts.js) and
+// edits the limits with PATCH /api/v1/limits.
 // The admin token, when one is set, is kept in sessionStorage: it lasts as long as this tab and is sent only to
 // this origin. Every value is written with textContent, never as HTML.
 "use strict";
@@ -6,6 +7,8 @@
 const TOKEN_KEY = "sluice-admin-token";
 const API = "api/v1/";
 let limitsLoaded = false;
+let polling = false;
+let pollAgain = false;
 
 function token() {
   return sessionStorage.getItem(TOKEN_KEY) || "";
@@ -95,16 +98,37 @@ function render(st) {
     document.getElementById("fds").textContent =
       "file descriptors: " + st.fds.open + " open, limit " + st.fds.soft + " (hard " + st.fds.hard + ")";
   }
+  if (st.buffers) {
+    const mib = n => (n / 1048576).toFixed(1) + " MiB";
+    document.getElementById("buffers").textContent = "buffered: " + mib(st.buffers.memory) + " of "
+      + mib(st.buffers.memoryBudget) + " in memory, " + mib(st.buffers.disk) + " of " + mib(st.buffers.diskBudget)
+      + " on disk";
+  }
 }
 
+// One poll at a time: the history is asked for what is newer than the last point the charts hold, so two polls
+// in flight at once would append the same points twice.
 async function poll() {
+  if (polling) {
+    pollAgain = true;
+    return;
+  }
+  polling = true;
   try {
     render(await call("GET", "status"));
+    const since = Charts.since();
+    Charts.update(await call("GET", "history" + (since === null ? "" : "?since=" + since)));
     setState("live", "ok");
     if (!limitsLoaded) await loadLimits();
   } catch (e) {
     setState(e.status === 401 ? "token needed: paste it above" : e.status === 403 ? e.message
       : "no answer: " + e.message, "bad");
+  } finally {
+    polling = false;
+  }
+  if (pollAgain) {
+    pollAgain = false;
+    poll();
   }
 }
 

@@ -6,7 +6,8 @@ Routes:
   /echo                   the request body's length and SHA-256 with the request's method, path, query,
                           CONTENT_LENGTH, CONTENT_TYPE and Host, as JSON
   /environ...             the WSGI environ's strings as JSON (any path starting with /environ, so PATH_INFO
-                          decoding can be seen); PATH_INFO and REQUEST_URI also as hex of their bytes
+                          decoding can be seen); PATH_INFO and REQUEST_URI also as hex of their bytes, and
+                          APP_RECEIVED_AT: the wall-clock time the app was called, Unix seconds as a decimal
   /big?n=N                N bytes (byte i is i % 251), with Content-Length, also for HEAD
   /stream?chunks=C&size=S&ms=D   C chunks of S bytes, D ms apart, without Content-Length
   /status?code=C&reason=R C R, with X-Test: yes, two Set-Cookie headers and a short body; no body for
@@ -45,6 +46,7 @@ def _bytes_hex(value):
 
 
 def application(environ, start_response):
+    received = time.time()
     path = environ.get("PATH_INFO", "/")
     if path == "/":
         ms = int(_q(environ, "ms", "0"))
@@ -77,6 +79,7 @@ def application(environ, start_response):
         doc = {k: v for k, v in environ.items() if isinstance(v, str)}
         doc["PATH_INFO_HEX"] = _bytes_hex(path)
         doc["REQUEST_URI_HEX"] = _bytes_hex(environ.get("REQUEST_URI", ""))
+        doc["APP_RECEIVED_AT"] = repr(received)
         return _json(start_response, doc)
     if path == "/big":
         n = int(_q(environ, "n", "1048576"))

@@ -10,7 +10,8 @@ import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * The {@code sluice} command: runs the proxy, or {@code sluice limits}. The demo and the spike tool ship in the demo
+ * The {@code sluice} command: runs the proxy, {@code sluice check} (validates the configuration without starting) or
+ * {@code sluice limits}. The demo and the spike tool ship in the demo
  * module's jar, whose entry point hands every other command line back to this one.
  *
  * <p>Exit status: 0 after a clean stop (SIGTERM or SIGINT drain the queue first), 2 for a refused flag or setting
@@ -29,6 +30,10 @@ public final class Main {
       err.println("sluice: " + args[0] + " is in the demo jar (demo/target/sluice-demo.jar): run bin/sluice " + args[0]
           + ", or java -jar sluice-demo.jar " + args[0]);
       System.exit(2);
+    }
+    if (args.length > 0 && args[0].equals("check")) {
+      System.exit(io.sluice.runtime.CheckCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(),
+          version(), out, err));
     }
     if (args.length > 0 && args[0].equals("limits")) {
       System.exit(io.sluice.admin.LimitsCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), out,

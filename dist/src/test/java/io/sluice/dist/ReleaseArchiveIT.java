@@ -77,9 +77,37 @@ class ReleaseArchiveIT {
     Result r = sluice(List.of("--help"), javaHome());
     assertEquals(0, r.status, r.err);
     assertTrue(r.out.startsWith("Usage: sluice"), r.out);
-    for (String flag : List.of("--config FILE", "--listen ADDR", "--backend", "--admin ADDR", "--version")) {
+    for (String flag : List.of("--config FILE", "--listen ADDR", "--backend", "--admin ADDR", "--version",
+        "sluice check [OPTIONS]")) {
       assertTrue(r.out.contains(flag), flag + " not in:\n" + r.out);
     }
+  }
+
+  @Test
+  void checkAcceptsTheShippedConfiguration() throws Exception {
+    Result r = sluice(List.of("check", "--config", home.resolve("conf/sluice.yaml").toString()), javaHome());
+    assertEquals(0, r.status, r.out + r.err);
+    assertTrue(r.out.startsWith("sluice check: the configuration is valid"), r.out);
+    assertTrue(r.out.contains("  backend   app  unix:/run/app/uwsgi.sock  uwsgi  limit auto"), r.out);
+  }
+
+  @Test
+  void checkRefusesALimitOfMinusThreeNamingTheLineAndTheKey() throws Exception {
+    List<String> lines = Files.readAllLines(home.resolve("conf/sluice.yaml"), StandardCharsets.UTF_8);
+    int at = -1;
+    for (int i = 0; i < lines.size() && at < 0; i++) {
+      if (lines.get(i).trim().startsWith("limit: auto")) {
+        at = i;
+      }
+    }
+    assertTrue(at >= 0, "conf/sluice.yaml sets no limit: " + lines);
+    lines.set(at, lines.get(at).replace("limit: auto", "limit: -3"));
+    Path copy = Files.write(tmp.resolve("limit-minus-three.yaml"), lines, StandardCharsets.UTF_8);
+    Result r = sluice(List.of("check", "--config", copy.toString()), javaHome());
+    assertEquals(2, r.status, r.out + r.err);
+    assertEquals("sluice: " + copy + ":" + (at + 1) + ": backends[0].limit: \"-3\" (expected: auto or an integer "
+        + ">= 1)\n", r.err);
+    assertEquals("", r.out);
   }
 
   @Test

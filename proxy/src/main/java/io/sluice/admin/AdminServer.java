@@ -2,6 +2,7 @@ package io.sluice.admin;
 
 import io.sluice.config.Address;
 import io.sluice.config.AdminConfig;
+import io.sluice.history.History;
 import io.sluice.metrics.MetricsSource;
 import io.sluice.net.Sockets;
 import io.vertx.core.Future;
@@ -55,6 +56,12 @@ public final class AdminServer {
    */
   public static AdminServer start(Vertx vertx, AdminConfig config, Control control, MetricsSource metrics)
       throws IOException {
+    return start(vertx, config, control, metrics, History.empty());
+  }
+
+  /** As {@link #start(Vertx, AdminConfig, Control, MetricsSource)}, with {@code history} at {@code /api/v1/history}. */
+  public static AdminServer start(Vertx vertx, AdminConfig config, Control control, MetricsSource metrics,
+      History history) throws IOException {
     Address at = config.address().orElseThrow(() -> new IllegalArgumentException("admin: off"));
     if (config.token().isEmpty() && !Access.isLocalOnly(at)) {
       throw new IOException("admin API on " + at + ": a token is required on an address other machines can "
@@ -64,7 +71,7 @@ public final class AdminServer {
       Sockets.prepareUnixPath(u.path());
     }
     Router router = router(vertx, new Access(config.token()), control, metrics,
-        config.stateFile().map(StateFile::new));
+        config.stateFile().map(StateFile::new), new HistoryApi(vertx, history));
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120)
             .setIdleTimeoutUnit(TimeUnit.SECONDS))
         .requestHandler(router);
@@ -94,7 +101,7 @@ public final class AdminServer {
   }
 
   private static Router router(Vertx vertx, Access access, Control control, MetricsSource metrics,
-      Optional<StateFile> state) {
+      Optional<StateFile> state, HistoryApi history) {
     LimitsApi limits = new LimitsApi(vertx, control, state);
     Router router = Router.router(vertx);
     router.route().handler(AdminServer::securityHeaders).handler(access::local);
@@ -106,6 +113,7 @@ public final class AdminServer {
     router.route("/api/*").handler(access::bearer);
     router.route("/metrics").handler(access::bearer);
     router.get("/api/v1/status").handler(ctx -> Responses.json(ctx, 200, StatusJson.render(control.status())));
+    router.get("/api/v1/history").handler(history::get);
     router.get("/api/v1/limits").handler(limits::get);
     // 415 before the body is read; a body handler must open its own route
     router.patch("/api/v1/limits").handler(limits::requireJson);

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code sluice limits [--config FILE] [--admin ADDR] [--admin-token TOKEN] [--json] [set KEY=VALUE ...]}: shows
  * the limits of a running Sluice, or changes them, through its admin API. The keys are those it prints:
- * {@code backlog}, {@code queue.max}, {@code queue.timeout}, {@code backend.NAME.limit}. With {@code --config}, the
+ * {@code backlog}, {@code queue.max}, {@code queue.timeout}, {@code queue.discipline}, {@code queue.target},
+ * {@code backend.NAME.limit}. With {@code --config}, the
  * admin address and token are those of the Sluice started with that file; {@code --admin} and {@code --admin-token}
  * still win.
  *
@@ -44,13 +45,15 @@ public final class LimitsCommand {
   static final String USAGE = """
       Usage: sluice limits [OPTIONS] [--json]              show the limits in force
              sluice limits [OPTIONS] set KEY=VALUE ...     change them
-      Keys: backlog (max|N), queue.max (max|N), queue.timeout (such as 30s), backend.NAME.limit (auto|N)
+      Keys: backlog (max|N), queue.max (max|N), queue.timeout (such as 30s), queue.discipline (fifo|adaptive),
+            queue.target (such as 500ms), backend.NAME.limit (auto|N)
       --config FILE         take the admin address and token from Sluice's configuration file
       --admin ADDR          the admin API: HOST:PORT or unix:/path (default: 127.0.0.1:9901)
       --admin-token TOKEN   its bearer token (also SLUICE_ADMIN_TOKEN)
       --json                print the limits document as the API returns it
       """;
-  private static final String KEYS = "backlog, queue.max, queue.timeout or backend.NAME.limit";
+  private static final String KEYS =
+      "backlog, queue.max, queue.timeout, queue.discipline, queue.target or backend.NAME.limit";
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final String TOKEN_FORMS = "a non-empty token";
   private static final Option CONFIG = Option.value("--config", "FILE", "a YAML file");
@@ -117,6 +120,11 @@ public final class LimitsCommand {
     lines.put("queue.max", value(queueMax, !queueStatus.containsKey("depth") ? null
         : "max".equals(queueMax) ? queueStatus.getValue("effectiveMax") + " now, " + waiting : waiting));
     lines.put("queue.timeout", value(queue.getValue("timeout"), null));
+    if (queue.containsKey("discipline")) {
+      lines.put("queue.discipline", value(queue.getValue("discipline"), "adaptive".equals(queue.getValue("discipline"))
+          ? queueStatus.getString("mode", "normal") + " now" : null));
+      lines.put("queue.target", value(queue.getValue("target"), null));
+    }
     Map<String, JsonObject> backendStatus = new LinkedHashMap<>();
     for (Object o : status.getJsonArray("backends", new JsonArray())) {
       JsonObject b = (JsonObject) o;
@@ -237,7 +245,8 @@ public final class LimitsCommand {
         String value = pair.substring(eq + 1);
         if (key.equals("backlog")) {
           patch.put("backlog", value);
-        } else if (key.equals("queue.max") || key.equals("queue.timeout")) {
+        } else if (key.equals("queue.max") || key.equals("queue.timeout") || key.equals("queue.discipline")
+            || key.equals("queue.target")) {
           JsonObject queue = patch.getJsonObject("queue");
           if (queue == null) {
             queue = new JsonObject();

@@ -3,6 +3,7 @@ package io.sluice.admin;
 import io.sluice.config.Durations;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
+import io.sluice.config.QueueDiscipline;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
@@ -17,17 +18,18 @@ import java.util.function.Function;
 /**
  * A partial limits document, validated whole: the body of {@code PATCH /api/v1/limits} and the content of the state
  * file. Its shape is {@code GET /api/v1/limits}'s:
- * {@code {"backlog":"max"|N, "queue":{"max":"max"|N, "timeout":"60s"}, "backends":{NAME:{"limit":"auto"|N}}}}, every
- * key optional; a count may be a JSON number or a string ({@code 128} or {@code "128"}), a timeout is a string.
+ * {@code {"backlog":"max"|N, "queue":{"max":"max"|N, "timeout":"60s", "discipline":"fifo"|"adaptive",
+ * "target":"500ms"}, "backends":{NAME:{"limit":"auto"|N}}}}, every key optional; a count may be a JSON number or a
+ * string ({@code 128} or {@code "128"}), a duration is a string.
  *
  * @param backends the backend limits it sets, by name; every name is a known backend
  */
 record LimitsPatch(Optional<MaxOr> backlog, Optional<MaxOr> queueMax, Optional<Duration> queueTimeout,
-    Map<String, LimitSetting> backends) {
+    Map<String, LimitSetting> backends, Optional<QueueDiscipline> discipline, Optional<Duration> queueTarget) {
 
   static final String TIMEOUT_FORMS = "a duration above zero, such as 500ms, 30s, 2m or 1h";
   private static final List<String> TOP_KEYS = List.of("backlog", "queue", "backends");
-  private static final List<String> QUEUE_KEYS = List.of("max", "timeout");
+  private static final List<String> QUEUE_KEYS = List.of("max", "timeout", "discipline", "target");
   private static final List<String> BACKEND_KEYS = List.of("limit");
   private static final int MAX_QUOTED = 60;
 
@@ -47,6 +49,8 @@ record LimitsPatch(Optional<MaxOr> backlog, Optional<MaxOr> queueMax, Optional<D
     Optional<MaxOr> backlog = Optional.empty();
     Optional<MaxOr> queueMax = Optional.empty();
     Optional<Duration> queueTimeout = Optional.empty();
+    Optional<QueueDiscipline> discipline = Optional.empty();
+    Optional<Duration> queueTarget = Optional.empty();
     Map<String, LimitSetting> backends = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : top) {
       switch (e.getKey()) {
@@ -55,10 +59,11 @@ record LimitsPatch(Optional<MaxOr> backlog, Optional<MaxOr> queueMax, Optional<D
           JsonObject queue = object("queue", e.getValue(), "an object such as {\"max\":\"max\",\"timeout\":\"60s\"}");
           checkKeys("queue", queue, QUEUE_KEYS);
           for (Map.Entry<String, Object> q : queue) {
-            if (q.getKey().equals("max")) {
-              queueMax = Optional.of(count("queue.max", q.getValue(), MaxOr.FORMS, MaxOr::parse));
-            } else {
-              queueTimeout = Optional.of(timeout("queue.timeout", q.getValue()));
+            switch (q.getKey()) {
+              case "max" -> queueMax = Optional.of(count("queue.max", q.getValue(), MaxOr.FORMS, MaxOr::parse));
+              case "timeout" -> queueTimeout = Optional.of(timeout("queue.timeout", q.getValue()));
+              case "target" -> queueTarget = Optional.of(timeout("queue.target", q.getValue()));
+              default -> discipline = Optional.of(word("queue.discipline", q.getValue()));
             }
           }
         }
@@ -80,7 +85,18 @@ record LimitsPatch(Optional<MaxOr> backlog, Optional<MaxOr> queueMax, Optional<D
         }
       }
     }
-    return new LimitsPatch(backlog, queueMax, queueTimeout, backends);
+    return new LimitsPatch(backlog, queueMax, queueTimeout, backends, discipline, queueTarget);
+  }
+
+  private static QueueDiscipline word(String field, Object value) throws InvalidLimitsException {
+    if (value instanceof String s) {
+      try {
+        return QueueDiscipline.parse(s);
+      } catch (IllegalArgumentException e) {
+        // reported below, quoting the value as it was sent
+      }
+    }
+    throw invalid(field, value, QueueDiscipline.FORMS);
   }
 
   /** The limits this patch makes of {@code current}. */
@@ -94,6 +110,12 @@ record LimitsPatch(Optional<MaxOr> backlog, Optional<MaxOr> queueMax, Optional<D
     }
     if (queueTimeout.isPresent()) {
       next = next.withQueueTimeout(queueTimeout.get());
+    }
+    if (discipline.isPresent()) {
+      next = next.withDiscipline(discipline.get());
+    }
+    if (queueTarget.isPresent()) {
+      next = next.withQueueTarget(queueTarget.get());
     }
     for (Map.Entry<String, LimitSetting> e : backends.entrySet()) {
       next = next.withBackendLimit(e.getKey(), e.getValue());
@@ -109,7 +131,9 @@ record LimitsPatch(Optional<MaxOr> backlog, Optional<MaxOr> queueMax, Optional<D
     return new JsonObject()
         .put("backlog", maxOr(limits.backlog()))
         .put("queue", new JsonObject().put("max", maxOr(limits.queueMax()))
-            .put("timeout", Durations.format(limits.queueTimeout())))
+            .put("timeout", Durations.format(limits.queueTimeout()))
+            .put("discipline", limits.discipline().id())
+            .put("target", Durations.format(limits.queueTarget())))
         .put("backends", backends);
   }
 

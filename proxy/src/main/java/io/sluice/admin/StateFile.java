@@ -147,16 +147,14 @@ public final class StateFile {
     QueueConfig queue = config.queue();
     queue = queue.withMax(saved.queueMax().orElse(queue.max()));
     queue = queue.withTimeout(saved.queueTimeout().orElse(queue.timeout()));
+    queue = queue.withDiscipline(saved.discipline().orElse(queue.discipline()));
+    queue = queue.withTarget(saved.queueTarget().orElse(queue.target()));
     return new SluiceConfig(listeners, queue, backends, config.admin(), config.buffers(), config.drainTimeout(),
         config.clients(), config.forwarding());
   }
 
   private static Limits limitsOf(SluiceConfig config) {
-    Map<String, LimitSetting> backends = new LinkedHashMap<>();
-    for (BackendConfig b : config.backends()) {
-      backends.put(b.name(), b.limit());
-    }
-    return new Limits(config.listeners().get(0).backlog(), config.queue().max(), config.queue().timeout(), backends);
+    return Limits.of(config);
   }
 
   private static String reason(IOException e) {

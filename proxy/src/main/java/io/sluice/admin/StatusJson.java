@@ -38,7 +38,11 @@ final class StatusJson {
         .put("effectiveMax", q.effectiveMax())
         .put("timeoutMs", q.timeoutMs())
         .put("oldestWaitMs", q.oldestWaitMs())
-        .put("drainPerSecond", Math.round(q.drainPerSecond() * 10) / 10.0);
+        .put("drainPerSecond", Math.round(q.drainPerSecond() * 10) / 10.0)
+        .put("discipline", q.discipline())
+        .put("targetMs", q.targetMs())
+        .put("mode", q.overloaded() ? "overloaded" : "normal")
+        .put("modeChangedAgoMs", q.modeAgeMs() < 0 ? null : q.modeAgeMs());
     JsonArray backends = new JsonArray();
     for (Status.Backend b : s.backends()) {
       JsonObject o = new JsonObject()
@@ -59,8 +63,11 @@ final class StatusJson {
     s.totals().byOutcome().forEach((label, n) -> totals.put(totalName(label), n));
     JsonObject fds = new JsonObject().put("soft", s.fds().soft()).put("hard", s.fds().hard())
         .put("open", s.fds().open());
+    Status.Buffers b = s.buffers();
+    JsonObject buffers = new JsonObject().put("memory", b.memory()).put("disk", b.disk())
+        .put("memoryBudget", b.memoryBudget()).put("diskBudget", b.diskBudget());
     return new JsonObject().put("listeners", listeners).put("queue", queue).put("backends", backends)
-        .put("totals", totals).put("fds", fds);
+        .put("totals", totals).put("fds", fds).put("buffers", buffers);
   }
 
   /** {@code queue_full} is {@code queueFull}; {@code backend_error} is SPEC.md's {@code backendErrors}. */

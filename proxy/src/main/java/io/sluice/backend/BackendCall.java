@@ -9,6 +9,7 @@ import io.sluice.queue.Waiter;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.buffer.Buffer;
 import java.lang.System.Logger.Level;
+import java.util.Set;
 
 /**
  * The backend side of one request, from its place in the queue to the end of its response. It encodes the head
@@ -42,6 +43,8 @@ import java.lang.System.Logger.Level;
 public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   private static final System.Logger LOG = System.getLogger(BackendCall.class.getName());
+  /** RFC 9110 §9.2.2: safe to send again. */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private static final int QUEUED = 1;
   private static final int CONNECTING = 2;
@@ -139,16 +142,24 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     }
   }
 
-  /** Stops reading the response (the client cannot keep up and its spool is at its limit). */
+  /**
+   * Stops reading the response (the client cannot keep up and its spool is at its limit). The backend's timeout does
+   * not run meanwhile: the wait is the client's, which the client's send timeout bounds.
+   */
   public void pause() {
     if (state == STREAMING) {
       conn.pause();
+      timeouts.remove(this);
     }
   }
 
   public void resume() {
     if (state == STREAMING) {
       conn.resume();
+      if (!timed) {
+        lastActivity = timeouts.now();
+        timeouts.add(this);
+      }
     }
   }
 
@@ -306,7 +317,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     if (state != SENT && state != STREAMING && state != ORPHANED) {
       return;
     }
-    if (!conn.sawResponseBytes() && idempotent(head.method()) && (conn.reused() || !requeued)) {
+    if (!conn.sawResponseBytes() && IDEMPOTENT.contains(head.method()) && (conn.reused() || !requeued)) {
       // The backend never answered this copy: it may have another.
       boolean stale = conn.reused();
       timeouts.remove(this);
@@ -381,20 +392,6 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       p.retryLater(outcome == Outcome.OVERLOAD);
     } else {
       p.release(outcome);
-    }
-  }
-
-  private static boolean idempotent(String method) {
-    switch (method) {
-      case "GET":
-      case "HEAD":
-      case "OPTIONS":
-      case "TRACE":
-      case "PUT":
-      case "DELETE":
-        return true;
-      default:
-        return false;
     }
   }
 }

@@ -27,6 +27,25 @@ public final class HttpChars {
     return c >= 0 && c < 256 && TOKEN[c];
   }
 
+  /**
+   * The index of the first CR, LF or NUL in {@code s}, or -1: the characters that would end a header line early, or
+   * cut a value short for a backend reading C strings, and so let a client smuggle something past it.
+   */
+  public static int lineBreakOrNul(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\r' || c == '\n' || c == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A character as an error message names it: {@code a space}, or its code point, {@code U+000D}. */
+  public static String describe(char c) {
+    return c == ' ' ? "a space" : String.format("U+%04X", (int) c);
+  }
+
   /** The value of a hexadecimal digit, or -1 when {@code b} is not one. */
   public static int hexDigit(byte b) {
     if (b >= '0' && b <= '9') {

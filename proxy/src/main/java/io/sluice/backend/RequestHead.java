@@ -9,16 +9,18 @@ import java.util.Objects;
  *
  * @param method        the request method, as received
  * @param uri           the origin-form request target as received (raw path, then {@code ?} and the raw query)
- * @param scheme        {@code http} or {@code https}: how the client reached Sluice
- * @param headers       the headers to forward, in order: hop-by-hop ones removed, {@code X-Forwarded-For},
- *                      {@code X-Forwarded-Proto} and {@code Forwarded} added, {@code Host} kept; never
- *                      {@code Content-Length} or {@code Transfer-Encoding} (framing is the encoder's job)
+ * @param scheme        {@code http} or {@code https}: how the client made the request, as far as Sluice believes it
+ *                      (how it reached Sluice, or what a trusted proxy in front says in {@code X-Forwarded-Proto})
+ * @param headers       the headers to forward, in order: hop-by-hop ones and names with {@code _} removed,
+ *                      {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code Forwarded} and
+ *                      {@code X-Request-Start} set, exactly one {@code Host}; never {@code Content-Length} or
+ *                      {@code Transfer-Encoding} (framing is the encoder's job)
  * @param contentLength length of the body that follows, or {@code -1} when the request carries no body
  * @param peer          the client and the listener it came in on
  * @param protocol      the client's HTTP version as it names it ({@code HTTP/1.0} or {@code HTTP/1.1}): what a uwsgi
  *                      backend gets as {@code SERVER_PROTOCOL}
  * @param receivedAtMillis when Sluice received the request's head, in milliseconds since the epoch (0 when unknown):
- *                      what an {@code X-Request-Start} header would carry
+ *                      what Sluice's {@code X-Request-Start} says
  */
 public record RequestHead(String method, String uri, String scheme, MultiMap headers, long contentLength, Peer peer,
                           String protocol, long receivedAtMillis) {

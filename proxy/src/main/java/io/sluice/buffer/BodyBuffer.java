@@ -12,8 +12,12 @@ import java.util.List;
 
 /**
  * A request body, received whole before the request asks for a backend slot: the first {@code memoryLimit} bytes
- * in memory, the rest in a {@link SpillFile}. Once ended it can be written out any number of times (a request
- * retried on a fresh connection sends it again).
+ * in memory while the {@link BufferBudget}'s memory lasts, the rest in a {@link SpillFile} while its disk lasts. Once
+ * ended it can be written out any number of times (a request retried on a fresh connection sends it again).
+ *
+ * <p>Budget: the bytes in memory are reserved as they arrive and given back by {@link #discard}; the file holds its
+ * own (see {@link SpillFile}). A piece that fits in neither is refused ({@link #append} answers false) and the body is
+ * no use any more.
  *
  * <p>Confined to one event loop, like the request it belongs to. Whoever creates it calls {@link #discard} when done.
  */
@@ -23,6 +27,7 @@ public final class BodyBuffer {
 
   private final Vertx vertx;
   private final Path tempDir;
+  private final BufferBudget budget;
   private final int memoryLimit;
   private final List<Buffer> chunks = new ArrayList<>(2);
   private long memoryBytes;
@@ -32,32 +37,54 @@ public final class BodyBuffer {
   private Handler<AsyncResult<Void>> endHandler;
   private boolean discarded;
 
-  public BodyBuffer(Vertx vertx, Path tempDir, int memoryLimit) {
+  /**
+   * @param memoryLimit bytes of this body kept in memory (while the budget's memory lasts) before the rest goes to a
+   *                    file
+   */
+  public BodyBuffer(Vertx vertx, Path tempDir, BufferBudget budget, int memoryLimit) {
     this.vertx = vertx;
     this.tempDir = tempDir;
+    this.budget = budget;
     this.memoryLimit = memoryLimit;
   }
 
-  /** Appends received bytes. */
-  public void append(Buffer data) {
+  /**
+   * Appends received bytes: to memory while this body's share and the budget's memory last, else to the file.
+   *
+   * @return false when the budget has room for them neither in memory nor on disk: they were not kept, and the body
+   *     cannot be completed
+   */
+  public boolean append(Buffer data) {
     if (discarded) {
-      return;
+      return true;
     }
-    length += data.length();
-    if (spill == null && memoryBytes + data.length() <= memoryLimit) {
+    int n = data.length();
+    if (spill == null && memoryBytes + n <= memoryLimit && budget.tryMemory(n)) {
       chunks.add(data);
-      memoryBytes += data.length();
-      return;
+      memoryBytes += n;
+      length += n;
+      return true;
     }
     if (spill == null) {
-      spill = new SpillFile(vertx, tempDir, this::onSpillProgress);
+      if (!budget.diskHasRoom(n)) {
+        return false;
+      }
+      spill = new SpillFile(vertx, tempDir, budget, this::onSpillProgress);
     }
-    spill.append(data);
+    if (!spill.tryAppend(data)) {
+      return false;
+    }
+    length += n;
+    return true;
   }
 
-  /** Whether the producer should pause: bytes waiting for the disk exceed the memory limit. */
+  /**
+   * Whether the producer should pause: bytes waiting for the disk exceed this body's memory share, or any wait at all
+   * while the budget's memory is spent (they are in memory until written).
+   */
   public boolean writeQueueFull() {
-    return spill != null && spill.pendingBytes() > memoryLimit;
+    return spill != null && (spill.pendingBytes() > memoryLimit
+        || (spill.pendingBytes() > 0 && budget.memoryFull()));
   }
 
   /** Called once the queue is no longer full, after {@link #writeQueueFull} said it was. */
@@ -99,10 +126,15 @@ public final class BodyBuffer {
     }
   }
 
-  /** Drops the body and its file. Idempotent. */
+  /** Drops the body and its file, and gives their bytes back to the budget. Idempotent. */
   public void discard() {
+    if (discarded) {
+      return;
+    }
     discarded = true;
     chunks.clear();
+    budget.releaseMemory(memoryBytes);
+    memoryBytes = 0;
     if (spill != null) {
       spill.close();
     }
@@ -113,7 +145,8 @@ public final class BodyBuffer {
       completeEnd(Future.failedFuture(spill.failure()));
       return;
     }
-    if (drainHandler != null && spill != null && spill.pendingBytes() <= memoryLimit / 2) {
+    if (drainHandler != null && spill != null && (spill.pendingBytes() == 0
+        || (spill.pendingBytes() <= memoryLimit / 2 && !budget.memoryFull()))) {
       Handler<Void> h = drainHandler;
       drainHandler = null;
       h.handle(null);

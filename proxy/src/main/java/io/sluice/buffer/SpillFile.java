@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * A temporary file for bytes that do not fit in memory: appended in order, read back by position. The file is
  * unlinked as soon as it is open, so it disappears with its descriptor even if the process dies.
  *
+ * <p>Budget: every byte appended is a byte of the {@link BufferBudget}'s disk from {@link #tryAppend} until
+ * {@link #close}, which gives them all back (the file is never rewritten in place, so what it holds on disk is what
+ * was appended); a byte waiting for its write is also a byte of its memory until the write is done.
+ *
  * <p>Confined to the event loop that created it: every method is called there and {@code onProgress} runs there.
  * File I/O runs on Vert.x's worker pool; appends are written one at a time, in order, coalescing what piled up while
  * the previous write was in flight, so a position is readable as soon as {@link #durable()} passes it.
@@ -23,6 +27,7 @@ final class SpillFile {
   private static final int COALESCE_LIMIT = 1 << 20;
   private static final AtomicLong NAMES = new AtomicLong();
 
+  private final BufferBudget budget;
   private final Runnable onProgress;
   private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
   private AsyncFile file;
@@ -38,7 +43,8 @@ final class SpillFile {
    *
    * @param onProgress called after each write completes, and once on failure
    */
-  SpillFile(Vertx vertx, Path dir, Runnable onProgress) {
+  SpillFile(Vertx vertx, Path dir, BufferBudget budget, Runnable onProgress) {
+    this.budget = budget;
     this.onProgress = onProgress;
     String path = dir.resolve("sluice-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet() + "-"
         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".spill").toString();
@@ -57,15 +63,26 @@ final class SpillFile {
         });
   }
 
-  /** Appends bytes after everything appended so far. */
-  void append(Buffer data) {
+  /**
+   * Appends bytes after everything appended so far, if the disk budget has room for them; a file that failed or
+   * was closed takes (and drops) them.
+   *
+   * @return false, appending nothing, when the disk budget is spent
+   */
+  boolean tryAppend(Buffer data) {
     if (closed || failure != null) {
-      return;
+      return true;
     }
+    int n = data.length();
+    if (!budget.tryDisk(n)) {
+      return false;
+    }
+    budget.forceMemory(n);
     pending.add(data);
-    pendingBytes += data.length();
-    appended += data.length();
+    pendingBytes += n;
+    appended += n;
     writeNext();
+    return true;
   }
 
   /** Bytes appended so far (written or not). */
@@ -88,29 +105,20 @@ final class SpillFile {
     return failure;
   }
 
-  /**
-   * Forgets every byte, so the file is reused from its start; only when nothing is pending, everything having been
-   * read.
-   */
-  void rewind() {
-    if (!writing && pending.isEmpty()) {
-      appended = 0;
-      durable = 0;
-    }
-  }
-
   /** Reads {@code length} durable bytes at {@code position}. */
   Future<Buffer> read(long position, int length) {
     return file.read(Buffer.buffer(length), 0, position, length);
   }
 
-  /** Releases the descriptor (and so the disk space); idempotent. */
+  /** Releases the descriptor (and so the disk space) and gives the file's bytes back to the budget; idempotent. */
   void close() {
     if (closed) {
       return;
     }
     closed = true;
     pending.clear();
+    budget.releaseMemory(pendingBytes);
+    budget.releaseDisk(appended);
     pendingBytes = 0;
     if (file != null) {
       file.close();
@@ -141,6 +149,7 @@ final class SpillFile {
         fail(new SpillException("cannot write a spill file: " + ar.cause().getMessage(), ar.cause()));
         return;
       }
+      budget.releaseMemory(length);
       pendingBytes -= length;
       durable += length;
       writeNext();

@@ -21,8 +21,9 @@ import java.util.Set;
  * <p>The arguments are read by the rules every command shares ({@link Args}). A flag given twice keeps its last value,
  * except the repeatable {@code --listen}, {@code --backend} and {@code --trusted-proxy} (which adds to the file's
  * {@code clients.trustedProxies}). {@code --help} (or {@code -h}) and {@code --version} win over
- * every other argument, which is then not validated. The commands {@code demo}, {@code spike} and {@code limits} are
- * not parsed here (the caller dispatches on them first): any argument that is not an option is an error.
+ * every other argument, which is then not validated. The commands {@code check} (which takes these options),
+ * {@code demo}, {@code spike} and {@code limits} are not parsed here (the caller dispatches on them first): any
+ * argument that is not an option is an error.
  *
  * <p>Flags override the file: {@code --listen} replaces its listeners and {@code --backlog} applies to every listener;
  * {@code --backend} replaces its backends, and {@code --protocol} and {@code --limit} apply to the backends of the
@@ -80,6 +81,7 @@ public final class CommandLine {
   public static String usage() {
     StringBuilder sb = new StringBuilder()
         .append("Usage: sluice [OPTIONS]              run the proxy\n")
+        .append("       sluice check [OPTIONS]        validate the options and --config file without starting\n")
         .append("       sluice demo                   run a demo backend with Sluice in front of it\n")
         .append("       sluice spike URL              send a spike of concurrent requests to URL\n")
         .append("       sluice limits [set k=v ...]   show or change the limits of a running Sluice\n")

@@ -12,7 +12,7 @@ import java.util.Objects;
 public record QueueConfig(MaxOr max, Duration timeout, QueueDiscipline discipline, Duration target) {
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-  public static final QueueDiscipline DEFAULT_DISCIPLINE = QueueDiscipline.FIFO;
+  public static final QueueDiscipline DEFAULT_DISCIPLINE = QueueDiscipline.ADAPTIVE;
   public static final Duration DEFAULT_TARGET = Duration.ofMillis(500);
 
   public QueueConfig {

@@ -17,6 +17,8 @@ public final class MetricNames {
   public static final String REASON_TAG = "reason";
   /** Label naming how a request ended ({@code served}, {@code queue_full}, ...). */
   public static final String OUTCOME_TAG = "outcome";
+  /** Label saying where buffered bytes are: {@code memory} or {@code disk}. */
+  public static final String WHERE_TAG = "where";
 
   public static final String QUEUE_DEPTH = "sluice.queue.depth";
   public static final String QUEUE_PEAK = "sluice.queue.peak";
@@ -27,6 +29,10 @@ public final class MetricNames {
   public static final String QUEUE_TIMEOUT = "sluice.queue.timeout";
   /** Requests that left a backend per second, over the last second. */
   public static final String QUEUE_DRAIN_RATE = "sluice.queue.drain.rate";
+  /** 1 while the adaptive queue is in sustained overload, refusing what would wait past its target; else 0. */
+  public static final String QUEUE_OVERLOADED = "sluice.queue.overloaded";
+  /** The wait the adaptive queue holds under sustained overload. */
+  public static final String QUEUE_TARGET = "sluice.queue.target";
   /** Histogram of the time a request waited before a backend took it. */
   public static final String QUEUE_WAIT = "sluice.queue.wait";
 
@@ -55,6 +61,9 @@ public final class MetricNames {
   public static final String LISTENER_BACKLOG = "sluice.listener.backlog";
   public static final String LISTENER_KERNEL_QUEUE_DEPTH = "sluice.listener.kernel.queue.depth";
   public static final String LISTENER_KERNEL_QUEUE_MAX = "sluice.listener.kernel.queue.max";
+
+  /** Bytes of request bodies and response spools held now, by where ({@code memory}, {@code disk}). */
+  public static final String BUFFERED = "sluice.buffered";
 
   private MetricNames() {
   }

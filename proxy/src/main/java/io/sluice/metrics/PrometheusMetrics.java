@@ -100,8 +100,17 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
         s -> s.queue().timeoutMs() / 1000.0);
     gauge(MetricNames.QUEUE_DRAIN_RATE, "Requests that left a backend per second, over the last second", null,
         Tags.empty(), s -> s.queue().drainPerSecond());
+    gauge(MetricNames.QUEUE_OVERLOADED, "1 while the adaptive queue is in sustained overload, else 0", null,
+        Tags.empty(), s -> s.queue().overloaded() ? 1 : 0);
+    gauge(MetricNames.QUEUE_TARGET, "The wait the adaptive queue holds under sustained overload", "seconds",
+        Tags.empty(), s -> s.queue().targetMs() / 1000.0);
 
     // Micrometer holds a function counter's object weakly; the runtime holds this one for its whole life.
+    gauge(MetricNames.BUFFERED, "Bytes of request bodies and response spools held now", "bytes",
+        Tags.of(MetricNames.WHERE_TAG, "memory"), s -> s.buffers().memory());
+    gauge(MetricNames.BUFFERED, "Bytes of request bodies and response spools held now", "bytes",
+        Tags.of(MetricNames.WHERE_TAG, "disk"), s -> s.buffers().disk());
+
     FunctionCounter.builder(MetricNames.REQUESTS_RECEIVED, this, m -> m.snapshot.totals().received())
         .description("Requests whose head arrived").register(registry);
     for (String outcome : first.totals().byOutcome().keySet()) {

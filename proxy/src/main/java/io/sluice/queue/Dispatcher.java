@@ -25,12 +25,13 @@ public final class Dispatcher {
   private final LongSupplier clock;
   private final Scheduler scheduler;
   private final Lane[] lanes;
-  private final WaitingLine line;
+  private volatile WaitingLine line;
   private final DrainRate drainRate = new DrainRate();
 
   // Guarded by lock.
   private int rotor;
   private boolean sweepPending;
+  private long sweepAt;
   private long sweepGeneration;
   private boolean wakePending;
   private long wakeAt;
@@ -65,6 +66,7 @@ public final class Dispatcher {
    */
   public void enqueue(Waiter w) {
     Grant granted = null;
+    Rejection refusal = null;
     int retryAfter = -1;
     synchronized (lock) {
       long now = clock.getAsLong();
@@ -72,8 +74,10 @@ public final class Dispatcher {
       Lane lane = line.isEmpty() ? pickLane(now) : null;
       if (lane != null) {
         granted = grant(w, lane, now);
-      } else if (!line.admits(now)) {
+      } else if ((refusal = line.admit(now)) != null) {
         retryAfter = retryAfterSeconds(now);
+        // Entering overload may have shortened the wait the line allows.
+        armSweep(now);
       } else {
         line.add(w);
         armSweep(now);
@@ -82,8 +86,8 @@ public final class Dispatcher {
     }
     if (granted != null) {
       w.ticket.granted(granted);
-    } else if (retryAfter >= 0) {
-      w.ticket.rejected(Rejection.QUEUE_FULL, retryAfter);
+    } else if (refusal != null) {
+      w.ticket.rejected(refusal, retryAfter);
     }
   }
 
@@ -110,7 +114,7 @@ public final class Dispatcher {
       lane.limit = limit;
       granted = drain(clock.getAsLong());
     }
-    deliverGrants(granted);
+    Waiter.grantAll(granted);
   }
 
   /** Tells one backend's limit how deep the backend's own accept queue is (see {@link Limit#onBackendQueue}). */
@@ -122,7 +126,7 @@ public final class Dispatcher {
       // A limit that grew starts waiting requests now, not at the next release.
       granted = drain(now);
     }
-    deliverGrants(granted);
+    Waiter.grantAll(granted);
   }
 
   /** Changes the queue bound. Requests already waiting stay, even above a lower bound; newcomers are refused. */
@@ -149,7 +153,7 @@ public final class Dispatcher {
       rejected = line.removeAll();
       retryAfter = retryAfterSeconds(clock.getAsLong());
     }
-    deliverRejections(rejected, why, retryAfter);
+    Waiter.rejectAll(rejected, why, retryAfter);
   }
 
   /** Requests waiting now. */
@@ -163,7 +167,7 @@ public final class Dispatcher {
   }
 
   /** A consistent view of the queue and the backends, for status and metrics. */
-  public Snapshot snapshot() {
+  public QueueSnapshot snapshot() {
     synchronized (lock) {
       long now = clock.getAsLong();
       List<LaneSnapshot> backends = new ArrayList<>(lanes.length);
@@ -171,9 +175,41 @@ public final class Dispatcher {
         backends.add(new LaneSnapshot(lane.inflight, lane.limit.current(), lane.limit.setting(),
             lane.pausedUntil - now > 0 && lane.paused, lane.limit.lastDecision()));
       }
-      return new Snapshot(line.depth(), line.peak(), line.maxDepth(), line.timeoutNanos(), line.oldestWait(now),
-          drainRate.perSecond(now), backends);
+      long since = line.modeSince();
+      return new QueueSnapshot(line.depth(), line.peak(), line.maxDepth(), line.timeoutNanos(), line.oldestWait(now),
+          drainRate.perSecond(now), line.discipline(), line.targetNanos(), line.overloaded(),
+          since == Long.MIN_VALUE ? -1 : now - since, backends);
     }
+  }
+
+  /**
+   * Changes the discipline: {@code next} takes every waiting request, in order, and the peak so far. Requests in
+   * flight are untouched.
+   */
+  public void setLine(WaitingLine next) {
+    Waiter granted;
+    synchronized (lock) {
+      next.takeOver(line);
+      line = next;
+      long now = clock.getAsLong();
+      sweepPending = false;
+      armSweep(now);
+      granted = drain(now);
+    }
+    Waiter.grantAll(granted);
+  }
+
+  /** Changes the wait an adaptive line holds under sustained overload. */
+  public void setTargetNanos(long targetNanos) {
+    synchronized (lock) {
+      line.setTargetNanos(targetNanos);
+      armSweep(clock.getAsLong());
+    }
+  }
+
+  /** The discipline in force: {@code fifo} or {@code adaptive}. */
+  public String discipline() {
+    return line.discipline();
   }
 
   // ---- permits
@@ -188,7 +224,7 @@ public final class Dispatcher {
       drainRate.record(now);
       granted = drain(now, grant.waiter.home);
     }
-    deliverGrants(granted);
+    Waiter.grantAll(granted);
   }
 
   void retryLater(Grant grant, boolean busy) {
@@ -214,8 +250,8 @@ public final class Dispatcher {
       granted = drain(now);
       armWake(now);
     }
-    deliverGrants(granted);
-    deliverRejections(expired, Rejection.TIMEOUT, retryAfter);
+    Waiter.grantAll(granted);
+    Waiter.rejectAll(expired, Rejection.TIMEOUT, retryAfter);
   }
 
   void connected(Grant grant) {
@@ -294,14 +330,15 @@ public final class Dispatcher {
     return best;
   }
 
-  /** Aims the expiry timer at the oldest waiter's deadline, unless it already is. */
+  /** Aims the expiry timer at the oldest waiter's deadline, unless it is aimed there or earlier already. */
   private void armSweep(long now) {
-    if (sweepPending || line.isEmpty()) {
+    if (line.isEmpty() || (sweepPending && sweepAt - line.nextExpiry() <= 0)) {
       return;
     }
     sweepPending = true;
+    sweepAt = line.nextExpiry();
     long generation = ++sweepGeneration;
-    scheduler.schedule(Math.max(0, line.nextExpiry() - now), () -> sweep(generation));
+    scheduler.schedule(Math.max(0, sweepAt - now), () -> sweep(generation));
   }
 
   private void sweep(long generation) {
@@ -319,7 +356,7 @@ public final class Dispatcher {
       }
       armSweep(now);
     }
-    deliverRejections(expired, Rejection.TIMEOUT, retryAfter);
+    Waiter.rejectAll(expired, Rejection.TIMEOUT, retryAfter);
   }
 
   /** When requests wait and a paused backend is what keeps them waiting, wakes up at the end of its pause. */
@@ -350,49 +387,10 @@ public final class Dispatcher {
       wakePending = false;
       granted = drain(clock.getAsLong());
     }
-    deliverGrants(granted);
+    Waiter.grantAll(granted);
   }
 
   private int retryAfterSeconds(long now) {
     return drainRate.retryAfterSeconds(now, line.depth(), line.timeoutNanos());
-  }
-
-  // ---- verdicts, outside the lock
-
-  private static void deliverGrants(Waiter chain) {
-    for (Waiter w = chain; w != null; ) {
-      Waiter next = w.next;
-      w.next = null;
-      w.ticket.granted(w.grant);
-      w = next;
-    }
-  }
-
-  private static void deliverRejections(Waiter chain, Rejection why, int retryAfter) {
-    for (Waiter w = chain; w != null; ) {
-      Waiter next = w.next;
-      w.next = null;
-      w.ticket.rejected(why, retryAfter);
-      w = next;
-    }
-  }
-
-  /**
-   * The queue at one instant.
-   *
-   * @param oldestWaitNanos how long the oldest waiter has waited (0 when none waits)
-   * @param drainPerSecond  requests that left a backend per second, over the last second
-   */
-  public record Snapshot(int depth, int peak, int maxDepth, long timeoutNanos, long oldestWaitNanos,
-      double drainPerSecond, List<LaneSnapshot> backends) {
-  }
-
-  /**
-   * One backend at one instant.
-   *
-   * @param paused       in connect backoff
-   * @param lastDecision the limit's last move, or {@code null}
-   */
-  public record LaneSnapshot(int inflight, int limit, String setting, boolean paused, Decision lastDecision) {
   }
 }

@@ -1,30 +1,50 @@
 package io.sluice.queue;
 
 /**
- * Requests completed per second over the last second, in ten buckets of 100 ms, and the {@code Retry-After} it
- * predicts. Not thread-safe: the dispatcher calls it under its lock.
+ * Events per second over a sliding window of 100 ms buckets — completions for the dispatcher, arrivals and departures
+ * for a waiting line — and the {@code Retry-After} a completion rate predicts. Not thread-safe: used under the
+ * dispatcher's lock.
  */
 final class DrainRate {
 
-  private static final long BUCKET_NANOS = 100_000_000L;
-  private static final int BUCKETS = 10;
+  static final long BUCKET_NANOS = 100_000_000L;
 
-  private final int[] counts = new int[BUCKETS];
+  private final int[] counts;
   private long currentBucket;
+
+  /** A window of one second. */
+  DrainRate() {
+    this(10);
+  }
+
+  /** @param buckets the window in buckets of 100 ms */
+  DrainRate(int buckets) {
+    counts = new int[buckets];
+  }
 
   void record(long nowNanos) {
     advance(nowNanos);
-    counts[(int) (currentBucket % BUCKETS)]++;
+    counts[(int) Math.floorMod(currentBucket, counts.length)]++;
   }
 
-  /** Completions per second, averaged over the last {@code BUCKETS} buckets (the current one included). */
+  /** Events per second over the whole window (the current bucket included). */
   double perSecond(long nowNanos) {
+    return perSecond(nowNanos, counts.length);
+  }
+
+  /** Events per second over the last {@code buckets} buckets (the current one included). */
+  double perSecond(long nowNanos, int buckets) {
+    return sum(nowNanos, 0, buckets) * (1_000_000_000.0 / (BUCKET_NANOS * buckets));
+  }
+
+  /** Events in the buckets from {@code from} to {@code to} (exclusive) back from the current one (0). */
+  long sum(long nowNanos, int from, int to) {
     advance(nowNanos);
     long sum = 0;
-    for (int c : counts) {
-      sum += c;
+    for (int i = from; i < Math.min(to, counts.length); i++) {
+      sum += counts[(int) Math.floorMod(currentBucket - i, counts.length)];
     }
-    return sum * (1_000_000_000.0 / (BUCKET_NANOS * BUCKETS));
+    return sum;
   }
 
   /**
@@ -33,7 +53,7 @@ final class DrainRate {
    * when nothing drains.
    */
   int retryAfterSeconds(long nowNanos, int waiting, long timeoutNanos) {
-    double rate = perSecond(nowNanos);
+    double rate = perSecond(nowNanos, Math.min(10, counts.length));
     long timeoutSeconds = Math.max(1, (timeoutNanos + 999_999_999L) / 1_000_000_000L);
     if (rate < 1) {
       return (int) Math.min(timeoutSeconds, 60);
@@ -47,9 +67,9 @@ final class DrainRate {
     if (bucket == currentBucket) {
       return;
     }
-    long steps = Math.min(bucket - currentBucket, BUCKETS);
+    long steps = Math.min(bucket - currentBucket, counts.length);
     for (long i = 1; i <= steps; i++) {
-      counts[(int) Math.floorMod(currentBucket + i, BUCKETS)] = 0;
+      counts[(int) Math.floorMod(currentBucket + i, counts.length)] = 0;
     }
     currentBucket = bucket;
   }

@@ -6,6 +6,11 @@ public enum Rejection {
   QUEUE_FULL("the queue is full"),
   /** The request waited {@code queue.timeout}. */
   TIMEOUT("no backend could take the request within the queue timeout"),
+  /**
+   * Refused at once rather than late: the queue drains too slowly for it to be served within the queue timeout, or,
+   * under sustained overload, within the queue's target wait.
+   */
+  OVERLOADED("the server is overloaded: the request could not be served in time"),
   /** Sluice is shutting down and its drain timeout has passed. */
   SHUTDOWN("the server is shutting down");
 

@@ -41,4 +41,24 @@ public final class Waiter {
   public long enqueuedAtNanos() {
     return enqueuedAt;
   }
+
+  /** Tells each of a chain of granted waiters its permit; outside the dispatcher's lock. */
+  static void grantAll(Waiter chain) {
+    for (Waiter w = chain; w != null; ) {
+      Waiter next = w.next;
+      w.next = null;
+      w.ticket.granted(w.grant);
+      w = next;
+    }
+  }
+
+  /** Tells each of a chain of waiters it will not be served; outside the dispatcher's lock. */
+  static void rejectAll(Waiter chain, Rejection why, int retryAfter) {
+    for (Waiter w = chain; w != null; ) {
+      Waiter next = w.next;
+      w.next = null;
+      w.ticket.rejected(why, retryAfter);
+      w = next;
+    }
+  }
 }

@@ -2,16 +2,18 @@ package io.sluice.runtime;
 
 import io.sluice.admin.AdminServer;
 import io.sluice.admin.Control;
-import io.sluice.admin.StateFile;
 import io.sluice.backend.BackendProtocol;
 import io.sluice.backend.SocketConnector;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
-import io.sluice.config.ConfigException;
 import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
+import io.sluice.history.History;
+import io.sluice.history.HistoryRecorder;
+import io.sluice.history.WaitWindow;
 import io.sluice.kernel.FdLimits;
 import io.sluice.kernel.KernelQueues;
 import io.sluice.kernel.KernelSampler;
@@ -19,8 +21,8 @@ import io.sluice.kernel.Listeners;
 import io.sluice.metrics.PrometheusMetrics;
 import io.sluice.net.Sockets;
 import io.sluice.queue.Dispatcher;
-import io.sluice.queue.FifoLine;
 import io.sluice.queue.Rejection;
+import io.sluice.server.Forwarding;
 import io.sluice.server.FrontendServer;
 import io.sluice.server.Proxy;
 import io.sluice.server.Stats;
@@ -81,19 +83,13 @@ public final class Assembly {
    *     (exit 2) from a failure to start (exit 1)
    */
   public static Assembly start(SluiceConfig configured) throws StartupException {
-    SluiceConfig config;
-    try {
-      config = StateFile.overlay(configured);
-    } catch (ConfigException e) {
-      throw new StartupException("admin.stateFile " + e.getMessage(), true);
-    } catch (IOException e) {
-      throw new StartupException("admin.stateFile " + e.getMessage(), false);
-    }
     Listeners kernel = Listeners.system();
     FdLimits fds = FdLimits.system();
-    int somaxconn = Policies.readSomaxconn(kernel);
-    List<Integer> backlogs = Policies.backlogs(config, somaxconn);
-    int queueMax = Policies.queueMax(config, fds);
+    Resolved resolved = Resolved.of(configured, kernel, fds);
+    SluiceConfig config = resolved.config();
+    int somaxconn = resolved.somaxconn();
+    List<Integer> backlogs = resolved.backlogs();
+    int queueMax = resolved.queueMax();
 
     List<FrontendServer.Listener> toOpen = new ArrayList<>();
     try {
@@ -102,7 +98,7 @@ public final class Assembly {
         if (a instanceof Address.Unix u) {
           Sockets.prepareUnixPath(u.path());
         }
-        toOpen.add(new FrontendServer.Listener(a, backlogs.get(i)));
+        toOpen.add(new FrontendServer.Listener(a, backlogs.get(i), config.listeners().get(i).proxyProtocol()));
       }
     } catch (IOException e) {
       throw new StartupException("cannot listen: " + e.getMessage(), false);
@@ -119,13 +115,22 @@ public final class Assembly {
             listener -> Policies.newLimit(b.limit(), listener)));
       }
       Dispatcher dispatcher = new Dispatcher(backends.stream().map(Upstream::lane).toList(),
-          new FifoLine(queueMax, config.queue().timeout().toNanos()), System::nanoTime,
+          Policies.newLine(config.queue().discipline(), queueMax, config.queue().timeout(), config.queue().target()),
+          System::nanoTime,
           (delayNanos, task) -> vertx.setTimer(Math.max(1, (delayNanos + 999_999) / 1_000_000), id -> task.run()));
-      Upstreams upstreams = new Upstreams(backends, dispatcher, metrics, System::nanoTime);
+      WaitWindow waits = new WaitWindow();
+      Upstreams upstreams = new Upstreams(backends, dispatcher, nanos -> {
+        metrics.queueWait(nanos);
+        waits.record(nanos);
+      }, System::nanoTime);
       Stats stats = new Stats();
+      BufferBudget buffers = new BufferBudget(config.buffers().memoryTotal(), config.buffers().disk());
+      // One slow client's response may take a quarter of the disk budget, so that it takes a few to spend it all.
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
-          config.buffers().tempDir(), 1L << 30, config.clients().idleTimeout(), config.clients().bodyTimeout());
-      Proxy proxy = new Proxy(vertx, upstreams, settings, stats);
+          config.buffers().tempDir(), config.buffers().disk() / 4, config.clients().idleTimeout(),
+          config.clients().bodyTimeout(), config.clients().bodyMinRate(), config.clients().sendTimeout());
+      Proxy proxy = new Proxy(vertx, upstreams, settings, stats, buffers,
+          Forwarding.of(config.clients(), config.forwarding()));
       FrontendServer front = FrontendServer.start(vertx, proxy, toOpen, loops).await(30, TimeUnit.SECONDS);
 
       List<LiveListener> listeners = new ArrayList<>();
@@ -142,10 +147,15 @@ public final class Assembly {
         sampler.watch(Sockets.kernelAddress(u.config().address()), q -> upstreams.sampled(u, q));
       }
       LiveControl control = new LiveControl(LiveControl.initial(config), listeners, backlogControl, queueMax,
-          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime);
+          upstreams, stats, sampler, () -> Policies.fdHeadroom(config, fds), System::nanoTime, buffers);
       metrics.bind(control::status);
+      History history = History.shapedLike(control.status());
+      HistoryRecorder recorder = new HistoryRecorder(history, waits,
+          s -> s.queue().overloaded() ? "overloaded" : "normal");
+      vertx.setPeriodic(History.STEP_MILLIS,
+          id -> recorder.sample(control.status(), System.currentTimeMillis(), System.nanoTime()));
       AdminServer admin = config.admin().address().isEmpty() ? null
-          : AdminServer.start(vertx, config.admin(), control, metrics);
+          : AdminServer.start(vertx, config.admin(), control, metrics, history);
       sampler.start();
       Assembly assembly = new Assembly(vertx, config, upstreams, stats, front, listeners, sampler, control, metrics,
           admin);

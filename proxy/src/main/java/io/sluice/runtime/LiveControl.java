@@ -5,6 +5,7 @@ import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.Durations;
 import io.sluice.config.LimitSetting;
@@ -13,6 +14,8 @@ import io.sluice.kernel.FdLimit;
 import io.sluice.kernel.KernelSampler;
 import io.sluice.limit.Decision;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.LaneSnapshot;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.server.RequestOutcome;
 import io.sluice.server.Stats;
 import io.sluice.status.Status;
@@ -41,15 +44,18 @@ final class LiveControl implements Control {
   private final KernelSampler sampler;
   private final IntSupplier fdHeadroom;
   private final LongSupplier clock;
+  private final BufferBudget buffers;
   private volatile Limits limits;
   private volatile int effectiveQueueMax;
 
   /**
    * @param fdHeadroom what {@code queue.max: max} resolves to now
    * @param clock      the dispatcher's clock, which limits' decisions are timed on
+   * @param buffers    what buffered bodies hold, for status
    */
   LiveControl(Limits initial, List<LiveListener> listeners, Backlogs backlogs, int effectiveQueueMax,
-      Upstreams upstreams, Stats stats, KernelSampler sampler, IntSupplier fdHeadroom, LongSupplier clock) {
+      Upstreams upstreams, Stats stats, KernelSampler sampler, IntSupplier fdHeadroom, LongSupplier clock,
+      BufferBudget buffers) {
     this.limits = initial;
     this.listeners = List.copyOf(listeners);
     this.backlogs = backlogs;
@@ -59,6 +65,7 @@ final class LiveControl implements Control {
     this.sampler = sampler;
     this.fdHeadroom = fdHeadroom;
     this.clock = clock;
+    this.buffers = buffers;
   }
 
   @Override
@@ -97,6 +104,10 @@ final class LiveControl implements Control {
     dispatcher.setMaxDepth(queueMax);
     effectiveQueueMax = queueMax;
     dispatcher.setTimeoutNanos(next.queueTimeout().toNanos());
+    dispatcher.setTargetNanos(next.queueTarget().toNanos());
+    if (next.discipline() != current.discipline()) {
+      dispatcher.setLine(Policies.newLine(next.discipline(), queueMax, next.queueTimeout(), next.queueTarget()));
+    }
     for (Upstream u : upstreams.all()) {
       String name = u.config().name();
       LimitSetting before = current.backends().get(name);
@@ -110,17 +121,18 @@ final class LiveControl implements Control {
     }
     Map<String, LimitSetting> merged = new LinkedHashMap<>(current.backends());
     merged.putAll(next.backends());
-    limits = new Limits(next.backlog(), next.queueMax(), next.queueTimeout(), merged);
+    limits = new Limits(next.backlog(), next.queueMax(), next.queueTimeout(), merged, next.discipline(),
+        next.queueTarget());
     LOG.log(Level.INFO, "limits now: backlog " + next.backlog() + " (" + backlog + "), queue max " + next.queueMax()
-        + " (" + queueMax + "), queue timeout " + Durations.format(next.queueTimeout())
-        + ", backend limits " + merged);
+        + " (" + queueMax + "), queue timeout " + Durations.format(next.queueTimeout()) + ", discipline "
+        + next.discipline() + " (target " + Durations.format(next.queueTarget()) + "), backend limits " + merged);
     return limits;
   }
 
   @Override
   public Status status() {
     Limits l = limits;
-    Dispatcher.Snapshot q = upstreams.dispatcher().snapshot();
+    QueueSnapshot q = upstreams.dispatcher().snapshot();
     KernelSampler.Readings kernel = sampler.readings();
     List<Status.Listener> ls = new ArrayList<>();
     for (LiveListener listener : listeners) {
@@ -131,7 +143,7 @@ final class LiveControl implements Control {
     List<Status.Backend> bs = new ArrayList<>();
     for (Upstream u : upstreams.all()) {
       BackendConfig c = u.config();
-      Dispatcher.LaneSnapshot lane = q.backends().get(u.lane().index());
+      LaneSnapshot lane = q.backends().get(u.lane().index());
       Decision d = lane.lastDecision();
       Status.LimitDecision last = d == null ? null : new Status.LimitDecision(d.direction(), d.reason().label(),
           d.from(), d.to(), Math.max(0, (now - d.atNanos()) / 1_000_000));
@@ -146,8 +158,10 @@ final class LiveControl implements Control {
     FdLimit fd = kernel.fdLimit();
     return new Status(ls,
         new Status.Queue(q.depth(), q.peak(), l.queueMax().toString(), q.maxDepth(), q.timeoutNanos() / 1_000_000,
-            q.oldestWaitNanos() / 1_000_000, q.drainPerSecond()),
-        bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), kernel.openFds()));
+            q.oldestWaitNanos() / 1_000_000, q.drainPerSecond(), q.discipline(), q.targetNanos() / 1_000_000,
+            q.overloaded(), q.modeAgeNanos() < 0 ? -1 : q.modeAgeNanos() / 1_000_000),
+        bs, new Status.Totals(stats.received(), byOutcome), new Status.Fds(fd.soft(), fd.hard(), kernel.openFds()),
+        new Status.Buffers(buffers.memoryUsed(), buffers.diskUsed(), buffers.memoryLimit(), buffers.diskLimit()));
   }
 
   /**
@@ -176,11 +190,6 @@ final class LiveControl implements Control {
 
   /** The limits a configuration starts with. */
   static Limits initial(SluiceConfig config) {
-    Map<String, LimitSetting> backendLimits = new LinkedHashMap<>();
-    for (BackendConfig b : config.backends()) {
-      backendLimits.put(b.name(), b.limit());
-    }
-    return new Limits(config.listeners().get(0).backlog(), config.queue().max(), config.queue().timeout(),
-        backendLimits);
+    return Limits.of(config);
   }
 }

@@ -3,6 +3,7 @@ package io.sluice.runtime;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.LimitSetting;
 import io.sluice.config.ListenerConfig;
+import io.sluice.config.QueueDiscipline;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kernel.FdLimit;
 import io.sluice.kernel.FdLimits;
@@ -11,8 +12,12 @@ import io.sluice.limit.AdaptiveLimit;
 import io.sluice.limit.FixedLimit;
 import io.sluice.limit.Limit;
 import io.sluice.limit.LimitListener;
+import io.sluice.queue.AdaptiveLine;
+import io.sluice.queue.FifoLine;
+import io.sluice.queue.WaitingLine;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,6 +39,13 @@ final class Policies {
   /** {@code limit: auto} learns, telling {@code listener} of its moves; a number stays. */
   static Limit newLimit(LimitSetting setting, LimitListener listener) {
     return setting.isAuto() ? new AdaptiveLimit(listener) : new FixedLimit(setting.fixed());
+  }
+
+  /** The waiting line of a discipline: FIFO, or adaptive under sustained overload. */
+  static WaitingLine newLine(QueueDiscipline discipline, int maxDepth, Duration timeout, Duration target) {
+    return discipline == QueueDiscipline.ADAPTIVE
+        ? new AdaptiveLine(maxDepth, timeout.toNanos(), target.toNanos())
+        : new FifoLine(maxDepth, timeout.toNanos(), target.toNanos());
   }
 
   static int readSomaxconn(Listeners kernel) throws StartupException {

@@ -1,53 +1,83 @@
 package io.sluice.server;
 
-import io.vertx.core.Vertx;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The client connections of one event loop, and the timeouts Vert.x's own idle timer cannot give (it would also cut
- * a connection whose request waits in Sluice's queue): a connection with no request under way — idle between
- * requests, or still sending a request head — is closed after the idle timeout; a request whose body stops
- * arriving gets 408 after the body timeout. Checked once a second (or at a quarter of the shorter timeout).
+ * a connection whose request waits in Sluice's queue), checked by one periodic sweep instead of a timer per request:
+ * <ul>
+ *   <li>a connection with no request under way — idle between requests, or still sending a request head — is closed
+ *       after the idle timeout;</li>
+ *   <li>a request whose body stops arriving for the body timeout gets 408, and so does one whose body, once it has
+ *       taken the body timeout, has come at less than the minimum rate on average since it began;</li>
+ *   <li>a client that takes no byte of its response for the send timeout, while bytes wait for it, is closed (nginx's
+ *       {@code send_timeout}: the time between two writes that went through, not the whole response).</li>
+ * </ul>
+ * The sweep runs once a second, or at a quarter of the shortest timeout, so a timeout fires at most that much late.
+ * A stalled send is seen at sweep times: its clock starts at the last sweep that saw the client take bytes.
  *
  * <p>Confined to its event loop: one instance per loop, touched only there.
  */
 final class ClientConnections {
 
+  /** Starts a periodic task on the event loop: Vert.x's {@code setPeriodic} in production. */
+  @FunctionalInterface
+  interface Periodic {
+    void every(long millis, Runnable task);
+  }
+
   /** One client connection's activity. */
   static final class Connection {
+    private final ClientConnections owner;
     private final HttpConnection connection;
     private int active;
     private long idleSince;
-    private Exchange reading;
+    private BodyIntake reading;
+    private Exchange sending;
 
-    Connection(HttpConnection connection, long now) {
+    Connection(ClientConnections owner, HttpConnection connection, long now) {
+      this.owner = owner;
       this.connection = connection;
       this.idleSince = now;
     }
   }
 
   private final IdentityHashMap<HttpConnection, Connection> open = new IdentityHashMap<>();
-  private final Vertx vertx;
+  private final Periodic periodic;
+  private final LongSupplier clock;
   private final long idleNanos;
   private final long bodyNanos;
+  private final long bodyMinRate;
+  private final long sendNanos;
   private boolean sweeping;
 
-  ClientConnections(Vertx vertx, long idleNanos, long bodyNanos) {
-    this.vertx = vertx;
+  /**
+   * @param clock       monotonic nanoseconds ({@code System::nanoTime} in production)
+   * @param bodyMinRate bytes a second a body must average once it has taken {@code bodyNanos}; 0 for no minimum
+   */
+  ClientConnections(Periodic periodic, LongSupplier clock, long idleNanos, long bodyNanos, long bodyMinRate,
+      long sendNanos) {
+    this.periodic = periodic;
+    this.clock = clock;
     this.idleNanos = idleNanos;
     this.bodyNanos = bodyNanos;
+    this.bodyMinRate = bodyMinRate;
+    this.sendNanos = sendNanos;
   }
 
   void opened(HttpConnection c) {
-    open.put(c, new Connection(c, System.nanoTime()));
+    open.put(c, new Connection(this, c, clock.getAsLong()));
     c.closeHandler(v -> open.remove(c));
     if (!sweeping) {
       sweeping = true;
-      long every = Math.max(100, Math.min(1000, Math.min(idleNanos, bodyNanos) / 4_000_000));
-      vertx.setPeriodic(every, id -> sweep());
+      long shortest = Math.min(idleNanos, Math.min(bodyNanos, sendNanos));
+      periodic.every(Math.max(100, Math.min(1000, shortest / 4_000_000)), this::sweep);
     }
   }
 
@@ -60,9 +90,16 @@ final class ClientConnections {
     return conn;
   }
 
-  static void readingBody(Connection conn, Exchange exchange) {
+  static void readingBody(Connection conn, BodyIntake intake) {
     if (conn != null) {
-      conn.reading = exchange;
+      conn.reading = intake;
+    }
+  }
+
+  /** The exchange writes to the client through a spool from now on: the send timeout watches it. */
+  static void sending(Connection conn, Exchange exchange) {
+    if (conn != null) {
+      conn.sending = exchange;
     }
   }
 
@@ -70,7 +107,8 @@ final class ClientConnections {
     if (conn != null && conn.active > 0) {
       conn.active--;
       conn.reading = null;
-      conn.idleSince = System.nanoTime();
+      conn.sending = null;
+      conn.idleSince = conn.owner.clock.getAsLong();
     }
   }
 
@@ -78,26 +116,68 @@ final class ClientConnections {
     return open.size();
   }
 
-  private void sweep() {
-    long now = System.nanoTime();
+  void sweep() {
+    long now = clock.getAsLong();
     List<HttpConnection> idle = null;
     List<Exchange> stalled = null;
+    List<Exchange> slow = null;
+    List<Exchange> unread = null;
     for (Connection conn : open.values()) {
       if (conn.active == 0) {
         if (now - conn.idleSince >= idleNanos) {
           idle = add(idle, conn.connection);
         }
-      } else if (conn.reading != null && conn.reading.bodyIdleFor(now) >= bodyNanos) {
-        stalled = add(stalled, conn.reading);
-        conn.reading = null;
+        continue;
+      }
+      BodyIntake r = conn.reading;
+      if (r != null) {
+        if (r.idleFor(now) >= bodyNanos) {
+          stalled = add(stalled, r.exchange());
+          conn.reading = null;
+        } else if (tooSlow(r.received(), r.elapsed(now))) {
+          slow = add(slow, r.exchange());
+          conn.reading = null;
+        }
+      }
+      Exchange s = conn.sending;
+      if (s != null && s.sendStalledFor(now) >= sendNanos) {
+        unread = add(unread, s);
+        conn.sending = null;
       }
     }
     if (idle != null) {
-      idle.forEach(HttpConnection::close);
+      idle.forEach(ClientConnections::abort);
     }
     if (stalled != null) {
       stalled.forEach(Exchange::bodyTimedOut);
     }
+    if (slow != null) {
+      slow.forEach(Exchange::bodyTooSlow);
+    }
+    if (unread != null) {
+      unread.forEach(Exchange::sendTimedOut);
+    }
+  }
+
+  /**
+   * Closes a client connection at once, dropping what it has not taken. Vert.x's own close first waits for everything
+   * written to be flushed, which a client that reads nothing never allows: its connection would stay open for good.
+   * Vert.x 5 has no public way to close one connection forcibly, so this closes its Netty channel from the head of the
+   * pipeline, past Vert.x's handler that would wait (its close handlers run as for any close); a connection of another
+   * kind is closed the ordinary way.
+   */
+  static void abort(HttpConnection c) {
+    ChannelHandlerContext first = c instanceof ConnectionBase base ? base.channel().pipeline().firstContext() : null;
+    if (first != null) {
+      first.close();
+    } else {
+      c.close();
+    }
+  }
+
+  /** Whether a body that has taken {@code elapsed} nanoseconds with {@code received} bytes is under the minimum rate. */
+  private boolean tooSlow(long received, long elapsed) {
+    return bodyMinRate > 0 && elapsed >= bodyNanos && received < bodyMinRate * (elapsed / 1e9);
   }
 
   private static <T> List<T> add(List<T> list, T item) {

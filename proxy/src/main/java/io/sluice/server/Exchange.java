@@ -7,10 +7,10 @@ import io.sluice.backend.ClientSide;
 import io.sluice.backend.Loop;
 import io.sluice.backend.RequestHead;
 import io.sluice.backend.ResponseHead;
-import io.sluice.buffer.BodyBuffer;
 import io.sluice.buffer.Spool;
 import io.sluice.queue.Rejection;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -23,6 +23,9 @@ import java.lang.System.Logger.Level;
  * The client's side of one request: it takes the request in (the whole body, before the request asks for a backend
  * slot), hands it to a {@link BackendCall}, and writes what comes back to the client, straight while the client keeps
  * up and through a {@link Spool} from the first time it does not, so that the backend is never held by a slow client.
+ * A body with no room in the buffer budget is answered 503 (the rest of it is read and dropped, so the connection
+ * stays usable); a spool out of budget pauses the backend until the client catches up. A response of unknown length
+ * to an HTTP/1.0 client is streamed like any other and ends when the connection closes.
  *
  * <pre>
  *   READING ──body complete──▶ FORWARDING ──response head──▶ RESPONDING ──backend done──▶ DRAINING ──written──▶ DONE
@@ -45,6 +48,8 @@ final class Exchange implements ClientSide {
   /** The client left while the call had the request: waiting for it to let go. */
   private static final int ABANDONED = 4;
   private static final int DONE = 5;
+  /** Seconds a client refused for want of buffer space is told to wait: buffers free as queued requests go. */
+  private static final int BUFFERS_FULL_RETRY_AFTER = 5;
 
   private final Proxy proxy;
   private final HttpServerRequest request;
@@ -53,15 +58,15 @@ final class Exchange implements ClientSide {
   private final Proxy.Settings settings;
   /** When the request's head arrived, by the wall clock: what an {@code X-Request-Start} would say. */
   private final long receivedAtMillis;
-  private BodyBuffer body;
+  private BodyIntake intake;
   private BackendCall call;
   private Spool spool;
-  private BodyBuffer wholeResponse;
+  /** An HTTP/1.0 client's response of unknown length: it ends when the connection closes. */
+  private boolean closeDelimited;
   /** The latest body piece, held until the read that brought it is over: a whole small response goes out at once. */
   private Buffer pending;
   private int state = READING;
   private ClientConnections.Connection connection;
-  private long lastBodyNanos;
 
   Exchange(Proxy proxy, HttpServerRequest request, Loop loop) {
     this.proxy = proxy;
@@ -76,6 +81,11 @@ final class Exchange implements ClientSide {
     proxy.stats().onReceived();
     connection = proxy.connections().requestStarted(request.connection());
     response.closeHandler(v -> onClientGone());
+    String refusal = RequestHeads.refusal(request);
+    if (refusal != null) {
+      respond(400, refusal, RequestOutcome.REJECTED, -1, true);
+      return;
+    }
     long declared = declaredLength();
     if (declared == -2) {
       respond(400, "invalid Content-Length", RequestOutcome.REJECTED, -1, true);
@@ -87,18 +97,15 @@ final class Exchange implements ClientSide {
     }
     boolean chunked = request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
     if (declared > 0 || chunked) {
+      if (!proxy.budget().couldHold(declared > 0 ? declared : -1, settings.memoryBuffer())) {
+        buffersFull();
+        return;
+      }
       if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
         response.writeContinue();
       }
-      body = proxy.newBodyBuffer();
-      lastBodyNanos = System.nanoTime();
-      ClientConnections.readingBody(connection, this);
-      request.handler(this::onBodyChunk);
-      request.endHandler(v -> {
-        if (state == READING) {
-          body.end(this::onBodyComplete);
-        }
-      });
+      intake = new BodyIntake(this, proxy, request);
+      ClientConnections.readingBody(connection, intake);
     } else {
       forward(declared == 0 ? 0 : -1);
     }
@@ -118,23 +125,8 @@ final class Exchange implements ClientSide {
     }
   }
 
-  private void onBodyChunk(Buffer chunk) {
-    if (state != READING) {
-      return;
-    }
-    if (body.length() + chunk.length() > settings.maxBody()) {
-      tooLarge();
-      return;
-    }
-    lastBodyNanos = System.nanoTime();
-    body.append(chunk);
-    if (body.writeQueueFull()) {
-      request.pause();
-      body.drainHandler(v -> request.resume());
-    }
-  }
-
-  private void onBodyComplete(AsyncResult<Void> ar) {
+  /** The whole body is in its buffer (or could not be buffered). */
+  void bodyComplete(AsyncResult<Void> ar) {
     if (state != READING) {
       return;
     }
@@ -143,12 +135,7 @@ final class Exchange implements ClientSide {
       respond(500, "the request body could not be buffered", RequestOutcome.REJECTED, -1, true);
       return;
     }
-    forward(body.length());
-  }
-
-  /** How long the body has been silent; 0 once it is complete. */
-  long bodyIdleFor(long now) {
-    return state == READING ? now - lastBodyNanos : 0;
+    forward(intake.received());
   }
 
   /** The body stopped arriving for longer than the client body timeout. */
@@ -158,16 +145,29 @@ final class Exchange implements ClientSide {
     }
   }
 
-  private void tooLarge() {
+  /** The body, past the client body timeout, came more slowly than the minimum rate. */
+  void bodyTooSlow() {
+    if (state == READING) {
+      respond(408, "the request body arrives too slowly", RequestOutcome.REJECTED, -1, true);
+    }
+  }
+
+  /** Neither memory nor disk has room for the body: 503, and the rest of it is read and dropped. */
+  void buffersFull() {
+    proxy.buffersFull();
+    respond(503, "no room to buffer the request body", RequestOutcome.BUFFERS_FULL, BUFFERS_FULL_RETRY_AFTER, false);
+  }
+
+  void tooLarge() {
     respond(413, "the request body is larger than the limit of " + settings.maxBody() + " bytes",
         RequestOutcome.TOO_LARGE, -1, true);
   }
 
   /** Hands the request to the backend side. */
   private void forward(long contentLength) {
-    RequestHead head = RequestHeads.of(request, contentLength, receivedAtMillis);
+    RequestHead head = RequestHeads.of(request, contentLength, receivedAtMillis, proxy.forwarding());
     state = FORWARDING;
-    call = new BackendCall(proxy.upstreams(), head, body, this, loop);
+    call = new BackendCall(proxy.upstreams(), head, intake == null ? null : intake.body(), this, loop);
     call.start();
   }
 
@@ -183,6 +183,7 @@ final class Exchange implements ClientSide {
     RequestOutcome outcome = switch (why) {
       case QUEUE_FULL -> RequestOutcome.QUEUE_FULL;
       case TIMEOUT -> RequestOutcome.QUEUE_TIMEOUT;
+      case OVERLOADED -> RequestOutcome.OVERLOADED;
       case SHUTDOWN -> RequestOutcome.SHUTDOWN;
     };
     respond(503, why.reason(), outcome, retryAfterSeconds, false);
@@ -192,18 +193,17 @@ final class Exchange implements ClientSide {
   public void head(ResponseHead h) {
     state = RESPONDING;
     boolean bodiless = request.method() == HttpMethod.HEAD || h.status() == 304;
-    if (ResponseHeads.copy(h, response, bodiless, request.version() == HttpVersion.HTTP_1_0)) {
-      wholeResponse = proxy.newBodyBuffer();
+    closeDelimited = ResponseHeads.copy(h, response, bodiless, request.version() == HttpVersion.HTTP_1_0);
+    if (closeDelimited) {
+      // Vert.x writes "Connection: keep-alive" to an HTTP/1.0 client that asked for it; this body ends with the
+      // connection, so it says close instead, once Vert.x has set its headers.
+      response.headersEndHandler(v -> response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE));
     }
   }
 
   @Override
   public void body(Buffer data) {
     if (state != RESPONDING) {
-      return;
-    }
-    if (wholeResponse != null) {
-      wholeResponse.append(data);
       return;
     }
     if (spool == null && pending != null) {
@@ -233,6 +233,7 @@ final class Exchange implements ClientSide {
     if (spool == null) {
       spool = proxy.newSpool();
       spool.pipeTo(response, this::onResponseWritten);
+      ClientConnections.sending(connection, this);
     }
     toSpool(data);
   }
@@ -248,27 +249,31 @@ final class Exchange implements ClientSide {
 
   @Override
   public void end() {
-    if (wholeResponse != null) {
-      state = DRAINING;
-      BodyBuffer whole = wholeResponse;
-      whole.end(ar -> {
-        if (state == DRAINING) {
-          response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(whole.length()));
-          whole.writeTo(response, this::onResponseWritten);
-        }
-      });
-    } else if (spool != null) {
+    if (intake != null) {
+      // The call has let go of the request body: its buffer goes back to the budget before a slow client is done.
+      intake.stop();
+    }
+    if (spool != null) {
       state = DRAINING;
       spool.end();
-    } else if (pending != null) {
-      // Head, body and end in one write: one flush, one syscall.
+    } else {
+      // Head, body and end in one write when they fit: one flush, one syscall.
       Buffer last = pending;
       pending = null;
-      response.end(last);
-      finish(RequestOutcome.SERVED);
-    } else {
-      response.end();
-      finish(RequestOutcome.SERVED);
+      served(last);
+    }
+  }
+
+  /**
+   * Counts the response served, then ends it (with {@code last}, if any): counted first, because the client may have
+   * it, and its connection may close, before {@code end} returns. A close-delimited body ends when the connection
+   * closes, once the last byte is written.
+   */
+  private void served(Buffer last) {
+    finish(RequestOutcome.SERVED);
+    Future<Void> ended = last == null ? response.end() : response.end(last);
+    if (closeDelimited) {
+      ended.onComplete(v -> request.connection().close());
     }
   }
 
@@ -293,6 +298,23 @@ final class Exchange implements ClientSide {
 
   // ---- the client's side
 
+  /**
+   * How long the client has taken no byte while bytes wait for it, as seen by the sweeps of its connection: 0 while
+   * it takes bytes, or has none to take.
+   */
+  long sendStalledFor(long now) {
+    return spool != null && (state == RESPONDING || state == DRAINING) ? spool.consumerStalledFor(now) : 0;
+  }
+
+  /** The client took no byte for the send timeout: it is closed, and what was buffered for it freed. */
+  void sendTimedOut() {
+    if (state == RESPONDING || state == DRAINING) {
+      LOG.log(Level.DEBUG, () -> "closing a client that took no byte of its response for "
+          + settings.clientSendTimeout().toMillis() + " ms: " + request.method() + " " + request.uri());
+      ClientConnections.abort(request.connection());
+    }
+  }
+
   private void onResponseWritten(AsyncResult<Void> ar) {
     if (state != DRAINING) {
       return;
@@ -303,8 +325,7 @@ final class Exchange implements ClientSide {
       finish(RequestOutcome.BACKEND_ERROR);
       return;
     }
-    response.end();
-    finish(RequestOutcome.SERVED);
+    served(null);
   }
 
   private void onClientGone() {
@@ -359,14 +380,11 @@ final class Exchange implements ClientSide {
     pending = null;
     ClientConnections.requestEnded(connection);
     proxy.stats().onFinished(outcome);
-    if (body != null) {
-      body.discard();
+    if (intake != null) {
+      intake.stop();
     }
     if (spool != null && outcome != RequestOutcome.SERVED) {
       spool.discard();
-    }
-    if (wholeResponse != null) {
-      wholeResponse.discard();
     }
   }
 }

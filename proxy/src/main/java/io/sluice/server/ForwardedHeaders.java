@@ -1,79 +1,200 @@
 package io.sluice.server;
 
-import io.netty.util.AsciiString;
 import io.sluice.backend.HttpChars;
 import io.vertx.core.MultiMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The headers a backend receives: the client's, minus the hop-by-hop ones (RFC 9110 §7.6.1: {@code Connection}, the
- * names it lists, {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer},
- * {@code Transfer-Encoding}, {@code Upgrade}, and {@code Proxy-Authorization}, which is meant for this hop), minus
- * the framing and expectation headers Sluice handles itself ({@code Content-Length}, {@code Expect}), plus
- * {@code X-Forwarded-For} (appended to), {@code X-Forwarded-Proto} (replaced) and {@code Forwarded} (appended to,
- * RFC 7239). {@code X-Forwarded-SSL} is dropped: some backends (uWSGI) read https from it, so a client must not
- * be able to claim it. {@code Host} is kept; a request without one gets the listener's address.
+ * The headers a backend receives, in one pass over the client's:
+ * <ul>
+ *   <li>Left out: the hop-by-hop headers (RFC 9110 §7.6.1: {@code Connection}, the names it lists, {@code Keep-Alive},
+ *       {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Transfer-Encoding}, {@code Upgrade}), and
+ *       {@code Proxy-Authorization}, which is meant for this hop; the framing and expectation headers Sluice handles
+ *       itself ({@code Content-Length}, {@code Expect}); every name with an underscore, as nginx does by default
+ *       ({@code underscores_in_headers off}): gunicorn reads {@code SCRIPT_NAME:} as its {@code SCRIPT_NAME} and
+ *       {@code X_Forwarded_Proto} as one more {@code X-Forwarded-Proto}; {@code Proxy} (httpoxy, CVE-2016-5385);
+ *       {@code X-Forwarded-Ssl} and {@code X-Forwarded-Protocol}, which gunicorn reads as a claim of https
+ *       ({@code secure_scheme_headers}).</li>
+ *   <li>{@code Host}: the first one ({@code RequestHeads} refuses a request with two); the target's authority instead
+ *       for an absolute-form target (RFC 9112 §3.2.2); the listener's address for a request without one.</li>
+ *   <li>From a trusted proxy, its {@code X-Forwarded-For} with the peer appended, its {@code X-Forwarded-Proto},
+ *       {@code X-Forwarded-Host} and {@code X-Request-Start} as they are, and its {@code Forwarded} with Sluice's
+ *       element appended (RFC 7239). From anyone else these are replaced: {@code X-Forwarded-For} is the peer,
+ *       {@code X-Forwarded-Proto} the scheme the client used, {@code Forwarded} Sluice's element alone,
+ *       {@code X-Request-Start} Sluice's stamp, and there is no {@code X-Forwarded-Host}.</li>
+ * </ul>
+ * A name {@code Connection} lists is removed unless it is one of those Sluice sets ({@code Host}, {@code Forwarded},
+ * {@code X-Forwarded-*}, {@code X-Request-Start}): {@code Connection: X-Forwarded-For} cannot strip a proxy's chain.
+ * Repeated forwarding headers are joined with {@code ", "}, in order; of {@code X-Request-Start} the first is kept.
+ *
+ * <p>The work is linear in the size of the header block, and nothing is allocated per header but what is forwarded.
+ * Stateless.
  */
 final class ForwardedHeaders {
 
-  /** Dropped besides the hop-by-hop headers. */
-  private static final AsciiString[] DROPPED = {
-      AsciiString.cached("proxy-authorization"), AsciiString.cached("content-length"), AsciiString.cached("expect"),
-      AsciiString.cached("x-forwarded-proto"), AsciiString.cached("x-forwarded-ssl"),
-  };
-  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
-  private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
-  private static final String FORWARDED = "Forwarded";
+  static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+  static final String FORWARDED = "Forwarded";
+  static final String X_REQUEST_START = "X-Request-Start";
+
+  private static final int ORDINARY = 0;
+  private static final int DROPPED = 1;
+  private static final int HOST = 2;
+  private static final int XFF = 3;
+  private static final int XFP = 4;
+  private static final int XFH = 5;
+  private static final int FWD = 6;
+  private static final int XRS = 7;
 
   private ForwardedHeaders() {
   }
 
   /**
-   * @param in         the client's headers
-   * @param clientIp   the client's address, or empty for a Unix-socket client (then only {@code Forwarded} records
-   *                   it, as {@code for=unknown})
-   * @param scheme     {@code http} or {@code https}
+   * The client's connection to Sluice, the hop a backend hears about.
+   *
+   * @param clientIp   the peer's address, or empty for a Unix-socket client (then no {@code X-Forwarded-For} is sent,
+   *                   and {@code Forwarded} says {@code for=unknown})
+   * @param scheme     {@code http} or {@code https}: how the peer reached Sluice
+   * @param trusted    whether the peer is a trusted proxy, whose forwarding headers are kept
    * @param listenHost the listener's address as {@code host:port}, for a request without {@code Host}
    */
-  static MultiMap forBackend(MultiMap in, String clientIp, String scheme, String listenHost) {
+  record Hop(String clientIp, String scheme, boolean trusted, String listenHost) {
+  }
+
+  /**
+   * @param headers what the backend receives
+   * @param scheme  the scheme of the original request as far as Sluice believes it: the first value of a trusted
+   *                proxy's {@code X-Forwarded-Proto} when that is {@code http} or {@code https}, else the hop's own
+   */
+  record Result(MultiMap headers, String scheme) {
+  }
+
+  /**
+   * @param in           the client's headers
+   * @param authority    the authority of an absolute-form target, which replaces {@code Host}; {@code null} for any
+   *                     other target
+   * @param requestStart Sluice's {@code X-Request-Start} value, or {@code null} to send none of its own
+   */
+  static Result forBackend(MultiMap in, Hop hop, String authority, String requestStart) {
     // The client's headers were checked by the HTTP decoder and ours are built here: the map need not check again.
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    List<String> named = HopByHop.connectionTokens(in);
+    Set<String> named = HopByHop.connectionTokens(in);
     String xff = null;
+    String proto = null;
+    String forwardedHost = null;
     String forwarded = null;
+    String start = null;
     String host = null;
     for (Map.Entry<String, String> e : in) {
       String name = e.getKey();
-      if (HopByHop.is(name) || HopByHop.among(DROPPED, name) || HopByHop.listed(named, name)) {
-        continue;
+      String value = e.getValue();
+      switch (kind(name)) {
+        case ORDINARY:
+          if (name.indexOf('_') < 0 && !HopByHop.listed(named, name)) {
+            out.add(name, value);
+          }
+          break;
+        case HOST:
+          if (host == null) {
+            host = authority != null ? authority : value;
+            out.add(name, host);
+          }
+          break;
+        case XFF:
+          xff = join(xff, value);
+          break;
+        case XFP:
+          proto = join(proto, value);
+          break;
+        case XFH:
+          forwardedHost = join(forwardedHost, value);
+          break;
+        case FWD:
+          forwarded = join(forwarded, value);
+          break;
+        case XRS:
+          if (start == null) {
+            start = value;
+          }
+          break;
+        default:
+          break;
       }
-      if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
-        xff = xff == null ? e.getValue() : xff + ", " + e.getValue();
-        continue;
-      }
-      if (name.equalsIgnoreCase(FORWARDED)) {
-        forwarded = forwarded == null ? e.getValue() : forwarded + ", " + e.getValue();
-        continue;
-      }
-      if (host == null && name.equalsIgnoreCase("host")) {
-        host = e.getValue();
-      }
-      out.add(name, e.getValue());
     }
     if (host == null) {
-      host = listenHost;
+      host = authority != null ? authority : hop.listenHost();
       out.add("Host", host);
     }
-    if (!clientIp.isEmpty()) {
-      out.add(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
-    } else if (xff != null) {
-      out.add(X_FORWARDED_FOR, xff);
+    boolean trusted = hop.trusted();
+    String ip = hop.clientIp();
+    // An empty chain is no chain: nginx's $proxy_add_x_forwarded_for is then the peer alone, not ", peer".
+    String chain = trusted && xff != null && !xff.isBlank() ? xff : null;
+    if (!ip.isEmpty()) {
+      out.add(X_FORWARDED_FOR, chain == null ? ip : chain + ", " + ip);
+    } else if (chain != null) {
+      out.add(X_FORWARDED_FOR, chain);
     }
-    out.add(X_FORWARDED_PROTO, scheme);
-    String element = "for=" + forNode(clientIp) + ";host=" + quoteIfNeeded(host) + ";proto=" + scheme;
-    out.add(FORWARDED, forwarded == null ? element : forwarded + ", " + element);
-    return out;
+    boolean keepProto = trusted && proto != null;
+    out.add(X_FORWARDED_PROTO, keepProto ? proto : hop.scheme());
+    if (trusted && forwardedHost != null) {
+      out.add(X_FORWARDED_HOST, forwardedHost);
+    }
+    String element = "for=" + forNode(ip) + ";host=" + quoteIfNeeded(host) + ";proto=" + hop.scheme();
+    out.add(FORWARDED, trusted && forwarded != null ? forwarded + ", " + element : element);
+    String stamp = trusted && start != null ? start : requestStart;
+    if (stamp != null) {
+      out.add(X_REQUEST_START, stamp);
+    }
+    return new Result(out, keepProto ? scheme(proto, hop.scheme()) : hop.scheme());
+  }
+
+  /** Which of the names this class treats apart {@code name} is, by length first: most names are ORDINARY at once. */
+  private static int kind(String name) {
+    if (HopByHop.is(name)) {
+      return DROPPED;
+    }
+    switch (name.length()) {
+      case 4:
+        return name.equalsIgnoreCase("host") ? HOST : ORDINARY;
+      case 5:
+        return name.equalsIgnoreCase("proxy") ? DROPPED : ORDINARY;
+      case 6:
+        return name.equalsIgnoreCase("expect") ? DROPPED : ORDINARY;
+      case 9:
+        return name.equalsIgnoreCase("forwarded") ? FWD : ORDINARY;
+      case 14:
+        return name.equalsIgnoreCase("content-length") ? DROPPED : ORDINARY;
+      case 15:
+        return name.equalsIgnoreCase("x-forwarded-for") ? XFF
+            : name.equalsIgnoreCase("x-request-start") ? XRS
+            : name.equalsIgnoreCase("x-forwarded-ssl") ? DROPPED : ORDINARY;
+      case 16:
+        return name.equalsIgnoreCase("x-forwarded-host") ? XFH : ORDINARY;
+      case 17:
+        return name.equalsIgnoreCase("x-forwarded-proto") ? XFP : ORDINARY;
+      case 19:
+        return name.equalsIgnoreCase("proxy-authorization") ? DROPPED : ORDINARY;
+      case 20:
+        return name.equalsIgnoreCase("x-forwarded-protocol") ? DROPPED : ORDINARY;
+      default:
+        return ORDINARY;
+    }
+  }
+
+  private static String join(String list, String value) {
+    return list == null ? value : list + ", " + value;
+  }
+
+  /** The first element of an {@code X-Forwarded-Proto} list, when it is a scheme a backend knows; else {@code own}. */
+  private static String scheme(String proto, String own) {
+    int comma = proto.indexOf(',');
+    String first = (comma < 0 ? proto : proto.substring(0, comma)).trim();
+    if (first.equalsIgnoreCase("https")) {
+      return "https";
+    }
+    return first.equalsIgnoreCase("http") ? "http" : own;
   }
 
   /** RFC 7239 §6: IPv6 addresses are bracketed and quoted; an unknown client is {@code unknown}. */
@@ -84,14 +205,12 @@ final class ForwardedHeaders {
     return ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
   }
 
-  /** RFC 7239 §4: a value that is not a token (a host with a port, say) is a quoted string. */
+  /** RFC 7239 §4: a value that is not a token (a host with a port, an empty one) is a quoted string. */
   private static String quoteIfNeeded(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (!HttpChars.isToken(c)) {
-        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-      }
+    boolean token = !value.isEmpty();
+    for (int i = 0; token && i < value.length(); i++) {
+      token = HttpChars.isToken(value.charAt(i));
     }
-    return value;
+    return token ? value : "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client-facing HTTP/1.1 listeners: every configured address, served by one server instance per event loop
@@ -24,11 +25,23 @@ public final class FrontendServer {
   /**
    * One listener to open.
    *
-   * @param address where
-   * @param backlog the kernel accept-queue length to ask for (already resolved from {@code max})
+   * @param address       where
+   * @param backlog       the kernel accept-queue length to ask for (already resolved from {@code max})
+   * @param proxyProtocol every connection must start with a PROXY protocol header, v1 or v2, whose source address
+   *                      becomes the client's; a connection without a valid one within {@link #PROXY_HEADER_TIMEOUT}
+   *                      is closed. Whoever connects is believed, so such a listener must be reachable by the
+   *                      balancer alone.
    */
-  public record Listener(Address address, int backlog) {
+  public record Listener(Address address, int backlog, boolean proxyProtocol) {
+
+    /** A listener without the PROXY protocol. */
+    public Listener(Address address, int backlog) {
+      this(address, backlog, false);
+    }
   }
+
+  /** How long a connection to a PROXY protocol listener has to send its header: Vert.x's default, stated here. */
+  public static final Duration PROXY_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
   private FrontendServer(List<Address> bound, List<HttpServer> servers) {
     this.bound = List.copyOf(bound);
@@ -94,7 +107,12 @@ public final class FrontendServer {
         .setMaxChunkSize(64 * 1024)
         // Every response is written on its connection's event loop (the dispatcher's verdicts are moved there
         // first), so Vert.x can write directly instead of through a cross-thread queue.
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true)
+        // Vert.x reads the header with Netty's HAProxyMessageDecoder (netty-codec-haproxy) and reports its source and
+        // destination as the connection's remote and local address.
+        .setUseProxyProtocol(l.proxyProtocol())
+        .setProxyProtocolTimeout(PROXY_HEADER_TIMEOUT.toMillis())
+        .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   /** The listeners as bound, in configuration order: a port 0 is replaced by the port the kernel chose. */

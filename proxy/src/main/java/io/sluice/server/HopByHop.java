@@ -1,10 +1,11 @@
 package io.sluice.server;
 
-import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * The headers that belong to one connection and are never forwarded, either way (RFC 9110 §7.6.1): the fixed ones,
@@ -12,61 +13,78 @@ import java.util.List;
  */
 final class HopByHop {
 
-  private static final AsciiString[] NAMES = {
-      AsciiString.cached("connection"), AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"),
-      AsciiString.cached("te"), AsciiString.cached("trailer"), AsciiString.cached("transfer-encoding"),
-      AsciiString.cached("upgrade"),
-  };
-
   private HopByHop() {
   }
 
-  /** Whether {@code name} is hop-by-hop whatever the message says. */
+  /**
+   * Whether {@code name} is hop-by-hop whatever the message says: {@code Connection}, {@code Keep-Alive},
+   * {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Transfer-Encoding}, {@code Upgrade}.
+   */
   static boolean is(String name) {
-    return among(NAMES, name);
-  }
-
-  /** Whether {@code name} is one of {@code names}, ignoring case. */
-  static boolean among(AsciiString[] names, String name) {
-    for (AsciiString n : names) {
-      if (n.contentEqualsIgnoreCase(name)) {
-        return true;
-      }
+    // By length first: most names are rejected without comparing a character.
+    switch (name.length()) {
+      case 2:
+        return name.equalsIgnoreCase("te");
+      case 7:
+        return name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
+      case 10:
+        return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+      case 16:
+        return name.equalsIgnoreCase("proxy-connection");
+      case 17:
+        return name.equalsIgnoreCase("transfer-encoding");
+      default:
+        return false;
     }
-    return false;
   }
 
-  /** The header names {@code Connection} lists (every value of it), or {@code null} when it lists none. */
-  static List<String> connectionTokens(MultiMap headers) {
+  /**
+   * The header names {@code Connection} lists (every value of it), in lower case, without {@code close} and
+   * {@code keep-alive}; {@code null} when it lists none, the usual case, so that nothing is allocated for it. A set, so
+   * that checking every header against it stays linear in the size of the header block.
+   */
+  static Set<String> connectionTokens(MultiMap headers) {
     List<String> values = headers.getAll(HttpHeaders.CONNECTION);
     if (values.isEmpty()) {
       return null;
     }
-    List<String> tokens = null;
+    Set<String> tokens = null;
     for (String v : values) {
-      for (String t : v.split(",")) {
-        String token = t.trim();
-        if (!token.isEmpty() && !token.equalsIgnoreCase("close") && !token.equalsIgnoreCase("keep-alive")) {
-          if (tokens == null) {
-            tokens = new ArrayList<>(2);
-          }
-          tokens.add(token);
+      int n = v.length();
+      int i = 0;
+      while (i < n) {
+        int comma = v.indexOf(',', i);
+        int end = comma < 0 ? n : comma;
+        int from = i;
+        while (from < end && isWhitespace(v.charAt(from))) {
+          from++;
         }
+        int to = end;
+        while (to > from && isWhitespace(v.charAt(to - 1))) {
+          to--;
+        }
+        if (to > from && !is(v, from, to, "close") && !is(v, from, to, "keep-alive")) {
+          if (tokens == null) {
+            tokens = new HashSet<>();
+          }
+          tokens.add(v.substring(from, to).toLowerCase(Locale.ROOT));
+        }
+        i = end + 1;
       }
     }
     return tokens;
   }
 
   /** Whether {@code name} is among the {@link #connectionTokens} (none when {@code null}). */
-  static boolean listed(List<String> named, String name) {
-    if (named == null) {
-      return false;
-    }
-    for (String n : named) {
-      if (n.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
+  static boolean listed(Set<String> named, String name) {
+    return named != null && named.contains(name.toLowerCase(Locale.ROOT));
+  }
+
+  private static boolean is(String s, int from, int to, String word) {
+    return to - from == word.length() && s.regionMatches(true, from, word, 0, word.length());
+  }
+
+  private static boolean isWhitespace(char c) {
+    return c == ' ' || c == '\t';
   }
 }

@@ -5,8 +5,8 @@ import io.sluice.backend.ResponseHead;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The status line and headers a client gets from a backend's response head: the backend's, minus the hop-by-hop ones
@@ -25,8 +25,8 @@ final class ResponseHeads {
    * @param bodiless whether the response has no body for this request (a HEAD, a 304): its length then describes the
    *                 representation the client did not ask for, and is passed on unchanged
    * @param http10   whether the client speaks HTTP/1.0, which cannot read chunks
-   * @return whether the body must be buffered whole first, so that its length is known before the first byte goes out
-   *     (an HTTP/1.0 client and a body of unknown length)
+   * @return whether the body is delimited by closing the connection (an HTTP/1.0 client and a body of unknown
+   *     length): its bytes go out as they come, with neither a length nor chunks
    */
   static boolean copy(ResponseHead h, HttpServerResponse out, boolean bodiless, boolean http10) {
     out.setStatusCode(h.status());
@@ -34,7 +34,7 @@ final class ResponseHeads {
       out.setStatusMessage(h.reason());
     }
     MultiMap headers = out.headers();
-    List<String> named = HopByHop.connectionTokens(h.headers());
+    Set<String> named = HopByHop.connectionTokens(h.headers());
     String declaredLength = null;
     for (Map.Entry<String, String> e : h.headers()) {
       String name = e.getKey();

@@ -14,8 +14,15 @@ import java.util.Map;
  * @param backends  the backends, in configuration order
  * @param totals    request counts since start
  * @param fds       the process's file descriptors
+ * @param buffers   bytes of buffered bodies, in memory and in temporary files
  */
-public record Status(List<Listener> listeners, Queue queue, List<Backend> backends, Totals totals, Fds fds) {
+public record Status(List<Listener> listeners, Queue queue, List<Backend> backends, Totals totals, Fds fds,
+    Buffers buffers) {
+
+  /** A status that says nothing of buffers (they read as zero): for a part that does not keep any. */
+  public Status(List<Listener> listeners, Queue queue, List<Backend> backends, Totals totals, Fds fds) {
+    this(listeners, queue, backends, totals, fds, new Buffers(0, 0, 0, 0));
+  }
 
   /**
    * @param address          as bound (a port 0 replaced by the real port)
@@ -32,9 +39,19 @@ public record Status(List<Listener> listeners, Queue queue, List<Backend> backen
    * @param max            {@code max} or the number configured
    * @param effectiveMax   the bound in force ({@code max} resolved from file descriptors)
    * @param drainPerSecond requests that left a backend per second, over the last second
+   * @param discipline     {@code fifo} or {@code adaptive}
+   * @param targetMs       the wait the adaptive discipline holds under sustained overload
+   * @param overloaded     whether the queue is in sustained overload now (refusing what would wait past the target)
+   * @param modeAgeMs      how long ago {@code overloaded} last changed; -1 when it never has
    */
   public record Queue(int depth, int peak, String max, int effectiveMax, long timeoutMs, long oldestWaitMs,
-      double drainPerSecond) {
+      double drainPerSecond, String discipline, long targetMs, boolean overloaded, long modeAgeMs) {
+
+    /** A FIFO queue that was never overloaded. */
+    public Queue(int depth, int peak, String max, int effectiveMax, long timeoutMs, long oldestWaitMs,
+        double drainPerSecond) {
+      this(depth, peak, max, effectiveMax, timeoutMs, oldestWaitMs, drainPerSecond, "fifo", timeoutMs, false, -1);
+    }
   }
 
   /**
@@ -86,5 +103,15 @@ public record Status(List<Listener> listeners, Queue queue, List<Backend> backen
 
   /** @param open descriptors open now; {@code soft} and {@code hard} are RLIMIT_NOFILE */
   public record Fds(long soft, long hard, int open) {
+  }
+
+  /**
+   * Request bodies and response spools held now, against their budgets ({@code buffers.memoryTotal},
+   * {@code buffers.disk}).
+   *
+   * @param memory bytes in memory (bytes on their way to a file included)
+   * @param disk   bytes in temporary files
+   */
+  public record Buffers(long memory, long disk, long memoryBudget, long diskBudget) {
   }
 }

@@ -110,7 +110,7 @@ class AdminServerTest {
     assertJson(r);
     JsonObject s = new JsonObject(r.body());
     assertEquals(StatusJson.render(control.status()), s);
-    for (String key : new String[] {"listeners", "queue", "backends", "totals", "fds"}) {
+    for (String key : new String[] {"listeners", "queue", "backends", "totals", "fds", "buffers"}) {
       assertTrue(s.containsKey(key), key);
     }
   }
@@ -121,8 +121,9 @@ class AdminServerTest {
     HttpResponse<String> r = get("/api/v1/limits");
     assertEquals(200, r.statusCode());
     assertJson(r);
-    assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\"},"
-        + "\"backends\":{\"app\":{\"limit\":\"auto\"},\"b2\":{\"limit\":4}}}"), new JsonObject(r.body()));
+    assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\","
+        + "\"discipline\":\"adaptive\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":\"auto\"},"
+        + "\"b2\":{\"limit\":4}}}"), new JsonObject(r.body()));
   }
 
   @Test

@@ -70,7 +70,8 @@ final class FakeControl implements Control {
         List.of(new Status.Listener("127.0.0.1:8080", l.backlog().toString(), 4096, 4096,
             new KernelQueue.Known(9, 0, 4096))),
         new Status.Queue(depth, 12, l.queueMax().toString(), 19000, l.queueTimeout().toMillis(), 250, 42.25),
-        backends, new Status.Totals(100, outcomes), new Status.Fds(20000, 20000, 31));
+        backends, new Status.Totals(100, outcomes), new Status.Fds(20000, 20000, 31),
+        new Status.Buffers(4096, 65536, 1 << 20, 1 << 30));
   }
 
   @Override

@@ -85,6 +85,8 @@ class LimitsCommandTest {
         backlog            max    (4096 now)
         queue.max          max    (19000 now, 0 waiting)
         queue.timeout      60s
+        queue.discipline   adaptive (normal now)
+        queue.target       500ms
         backend.app.limit  auto   (3 now, 1 in flight)
         backend.b2.limit   4      (1 in flight)
         """, out());
@@ -173,14 +175,14 @@ class LimitsCommandTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "set foo=1|sluice limits: \"foo=1\": unknown key \"foo\" (expected: backlog, queue.max, queue.timeout or "
-          + "backend.NAME.limit)",
+      "set foo=1|sluice limits: \"foo=1\": unknown key \"foo\" (expected: backlog, queue.max, queue.timeout, "
+          + "queue.discipline, queue.target or backend.NAME.limit)",
       "set queue.max|sluice limits: \"queue.max\" (expected: KEY=VALUE, such as queue.max=500)",
       "set =5|sluice limits: \"=5\" (expected: KEY=VALUE, such as queue.max=500)",
       "set backend..limit=3|sluice limits: \"backend..limit=3\": unknown key \"backend..limit\" (expected: backlog, "
-          + "queue.max, queue.timeout or backend.NAME.limit)",
+          + "queue.max, queue.timeout, queue.discipline, queue.target or backend.NAME.limit)",
       "set|sluice limits: set: nothing to set (expected: KEY=VALUE ..., KEY one of backlog, queue.max, "
-          + "queue.timeout or backend.NAME.limit)",
+          + "queue.timeout, queue.discipline, queue.target or backend.NAME.limit)",
       "show|sluice limits: unexpected argument \"show\" (expected: set KEY=VALUE ...)",
       "--nope|sluice limits: unknown option --nope (run sluice limits --help)",
       "--admin off|sluice limits: --admin: \"off\" (expected: HOST:PORT or unix:/path of a running Sluice's admin API)",

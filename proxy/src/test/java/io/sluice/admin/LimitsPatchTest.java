@@ -28,7 +28,8 @@ class LimitsPatchTest {
     LimitsPatch p = parse("{\"backlog\":128,\"queue\":{\"max\":\"max\",\"timeout\":\"30s\"},"
         + "\"backends\":{\"app\":{\"limit\":\"8\"},\"b2\":{\"limit\":\"auto\"}}}");
     assertEquals(new LimitsPatch(Optional.of(MaxOr.of(128)), Optional.of(MaxOr.MAX),
-        Optional.of(Duration.ofSeconds(30)), Map.of("app", LimitSetting.of(8), "b2", LimitSetting.AUTO)), p);
+        Optional.of(Duration.ofSeconds(30)), Map.of("app", LimitSetting.of(8), "b2", LimitSetting.AUTO),
+        Optional.empty(), Optional.empty()), p);
     assertEquals(Optional.of(MaxOr.of(512)), parse("{\"backlog\":\"512\"}").backlog());
   }
 
@@ -52,11 +53,25 @@ class LimitsPatchTest {
   void rendersWordsAsTextAndCountsAsNumbers() {
     Limits limits = new Limits(MaxOr.of(512), MaxOr.MAX, Duration.ofMillis(1500),
         Map.of("app", LimitSetting.of(8)));
-    assertEquals(new JsonObject("{\"backlog\":512,\"queue\":{\"max\":\"max\",\"timeout\":\"1500ms\"},"
-        + "\"backends\":{\"app\":{\"limit\":8}}}"), LimitsPatch.render(limits));
-    assertEquals("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\"},"
-        + "\"backends\":{\"app\":{\"limit\":\"auto\"},\"b2\":{\"limit\":4}}}",
+    assertEquals(new JsonObject("{\"backlog\":512,\"queue\":{\"max\":\"max\",\"timeout\":\"1500ms\","
+        + "\"discipline\":\"adaptive\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":8}}}"),
+        LimitsPatch.render(limits));
+    assertEquals("{\"backlog\":\"max\",\"queue\":{\"max\":\"max\",\"timeout\":\"60s\",\"discipline\":\"adaptive\","
+        + "\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":\"auto\"},\"b2\":{\"limit\":4}}}",
         LimitsPatch.render(FakeControl.defaults()).encode());
+  }
+
+  @Test
+  void theDisciplineAndTargetChangeLive() throws Exception {
+    Limits after = parse("{\"queue\":{\"discipline\":\"adaptive\",\"target\":\"200ms\"}}")
+        .applyTo(FakeControl.defaults());
+    assertEquals(io.sluice.config.QueueDiscipline.ADAPTIVE, after.discipline());
+    assertEquals(Duration.ofMillis(200), after.queueTarget());
+    InvalidLimitsException e = assertThrows(InvalidLimitsException.class,
+        () -> parse("{\"queue\":{\"discipline\":\"lifo\"}}"));
+    assertEquals("queue.discipline: \"lifo\" (expected: fifo or adaptive)", e.getMessage());
+    e = assertThrows(InvalidLimitsException.class, () -> parse("{\"queue\":{\"target\":0}}"));
+    assertEquals(400, e.status());
   }
 
   @Test
@@ -88,7 +103,7 @@ class LimitsPatchTest {
       "{\"queue\":\"max\"}|queue: \"max\" (expected: an object such as {\"max\":\"max\",\"timeout\":\"60s\"})",
       "[1]|[1] (expected: an object such as {\"queue\":{\"max\":500}})",
       "{\"size\":1}|unknown key \"size\" (expected: backlog, queue, backends)",
-      "{\"queue\":{\"maximum\":1}}|queue: unknown key \"maximum\" (expected: max, timeout)",
+      "{\"queue\":{\"maximum\":1}}|queue: unknown key \"maximum\" (expected: max, timeout, discipline, target)",
       "{\"backends\":{\"app\":{\"max\":1}}}|backends.app: unknown key \"max\" (expected: limit)",
   })
   void refusalsNameTheFieldAndWhatIsAccepted(String json, String message) {

@@ -57,8 +57,8 @@ class StateFileTest {
     Path file = dir.resolve("limits.json");
     new StateFile(file).write(new Limits(MaxOr.of(512), MaxOr.of(300), Duration.ofSeconds(5),
         Map.of("app", LimitSetting.of(8))));
-    assertEquals("{\n  \"backlog\" : 512,\n  \"queue\" : {\n    \"max\" : 300,\n    \"timeout\" : \"5s\"\n  },\n"
-        + "  \"backends\" : {\n    \"app\" : {\n      \"limit\" : 8\n    }\n  }\n}\n", Files.readString(file));
+    assertEquals("{\n  \"backlog\" : 512,\n  \"queue\" : {\n    \"max\" : 300,\n    \"timeout\" : \"5s\",\n"
+        + "    \"discipline\" : \"adaptive\",\n    \"target\" : \"500ms\"\n  },\n  \"backends\" : {\n    \"app\" : {\n      \"limit\" : 8\n    }\n  }\n}\n", Files.readString(file));
     SluiceConfig c = StateFile.overlay(config(file));
     assertEquals(List.of(MaxOr.of(512), MaxOr.of(512)), c.listeners().stream().map(ListenerConfig::backlog).toList());
     assertEquals(new QueueConfig(MaxOr.of(300), Duration.ofSeconds(5)), c.queue());

@@ -15,13 +15,16 @@ class StatusJsonTest {
     assertEquals(new JsonObject("{\"address\":\"127.0.0.1:8080\",\"backlog\":{\"setting\":\"max\",\"effective\":4096,"
         + "\"somaxconn\":4096},\"kernelQueue\":{\"depth\":0,\"max\":4096}}"), s.getJsonArray("listeners").getValue(0));
     assertEquals(new JsonObject("{\"depth\":0,\"peak\":12,\"max\":\"max\",\"effectiveMax\":19000,\"timeoutMs\":60000,"
-        + "\"oldestWaitMs\":250,\"drainPerSecond\":42.3}"), s.getJsonObject("queue"));
+        + "\"oldestWaitMs\":250,\"drainPerSecond\":42.3,\"discipline\":\"fifo\",\"targetMs\":60000,\"mode\":\"normal\","
+        + "\"modeChangedAgoMs\":null}"), s.getJsonObject("queue"));
     assertEquals(new JsonObject("{\"name\":\"app\",\"address\":\"unix:/run/app.sock\",\"protocol\":\"uwsgi\","
         + "\"limit\":{\"setting\":\"auto\",\"current\":3,\"lastDecision\":{\"direction\":\"up\",\"reason\":"
         + "\"slow_start\",\"from\":2,\"to\":3,\"agoMs\":1234}},\"inflight\":1,\"paused\":false,"
         + "\"connections\":{\"open\":1,\"idle\":0},\"retries\":{\"stale_connection\":0},"
         + "\"kernelQueue\":{\"depth\":2,\"max\":100}}"), s.getJsonArray("backends").getValue(0));
     assertEquals(new JsonObject("{\"soft\":20000,\"hard\":20000,\"open\":31}"), s.getJsonObject("fds"));
+    assertEquals(new JsonObject("{\"memory\":4096,\"disk\":65536,\"memoryBudget\":1048576,"
+        + "\"diskBudget\":1073741824}"), s.getJsonObject("buffers"));
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.sluice.config.LimitSetting;
 import io.sluice.config.MaxOr;
 import io.sluice.metrics.PrometheusText;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.runtime.StartupException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -210,9 +211,10 @@ class AdminIT {
       assertTrue(Files.exists(file));
     }
     try (RunningProxy sluice = start("--state-file", file.toString())) {
-      assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":50,\"timeout\":\"5s\"},"
-          + "\"backends\":{\"app\":{\"limit\":3}}}"), new JsonObject(get(admin(sluice, "/api/v1/limits")).body()));
-      Dispatcher.Snapshot q = sluice.sluice().dispatcher().snapshot();
+      assertEquals(new JsonObject("{\"backlog\":\"max\",\"queue\":{\"max\":50,\"timeout\":\"5s\","
+          + "\"discipline\":\"adaptive\",\"target\":\"500ms\"},\"backends\":{\"app\":{\"limit\":3}}}"),
+          new JsonObject(get(admin(sluice, "/api/v1/limits")).body()));
+      QueueSnapshot q = sluice.sluice().dispatcher().snapshot();
       assertEquals(50, q.maxDepth());
       assertEquals(TimeUnit.SECONDS.toNanos(5), q.timeoutNanos());
       assertEquals(3, q.backends().get(0).limit());

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
@@ -13,11 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Sluice's own client timeouts: idle and half-sent heads are closed, stalled bodies get 408, queued waits are not cut. */
+/**
+ * Sluice's own client timeouts: idle and half-sent heads are closed, stalled and trickling bodies get 408, queued waits
+ * are not cut.
+ */
 class ClientTimeoutsIT {
 
   @TempDir
@@ -85,6 +92,32 @@ class ClientTimeoutsIT {
           .getBytes(StandardCharsets.US_ASCII));
       String got = readToClose(s);
       assertTrue(got.startsWith("HTTP/1.1 408"), got);
+      assertTrue(b.seen.isEmpty(), "nothing reached the backend");
+    }
+  }
+
+  @Test
+  void aBodyThatTricklesBelowTheMinimumRateGets408() throws Exception {
+    try (ScriptedBackend b = ScriptedBackend.start(dir.resolve("b.sock"), (r, out) -> false);
+         RunningProxy sluice = start(b); Socket s = new Socket("127.0.0.1", sluice.port())) {
+      OutputStream out = s.getOutputStream();
+      out.write("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      // A byte every 100 ms: never silent for the 500 ms body timeout, far below the default 1 KiB/s.
+      ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+      try {
+        trickle.scheduleAtFixedRate(() -> {
+          try {
+            out.write('x');
+          } catch (IOException closed) {
+            throw new IllegalStateException("closed", closed);
+          }
+        }, 0, 100, TimeUnit.MILLISECONDS);
+        String got = readToClose(s);
+        assertTrue(got.startsWith("HTTP/1.1 408"), got);
+        assertTrue(got.contains("too slowly"), got);
+      } finally {
+        trickle.shutdownNow();
+      }
       assertTrue(b.seen.isEmpty(), "nothing reached the backend");
     }
   }

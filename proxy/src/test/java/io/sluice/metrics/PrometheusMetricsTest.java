@@ -40,7 +40,8 @@ class PrometheusMetricsTest {
         List.of(new Status.Backend("app", "unix:/run/app.sock", "uwsgi", "auto", 3, 2, true,
             new KernelQueue.Known(2, 5, 100), null, changes, new Status.Connections(2, 0),
             retries)),
-        new Status.Totals(50, outcomes), new Status.Fds(1024, 4096, 30));
+        new Status.Totals(50, outcomes), new Status.Fds(1024, 4096, 30),
+        new Status.Buffers(1234, 5678, 1 << 20, 1 << 30));
   }
 
   private PrometheusText scrape() throws Exception {
@@ -70,6 +71,9 @@ class PrometheusMetricsTest {
     assertEquals(3, t.value("sluice_listener_kernel_queue_depth", "listener", "127.0.0.1:8080"));
     assertTrue(Double.isNaN(t.value("sluice_listener_kernel_queue_depth", "listener", "unix:/run/s.sock")),
         "an accept queue the kernel does not report is NaN");
+    assertEquals(1234, t.value("sluice_buffered_bytes", "where", "memory"));
+    assertEquals(5678, t.value("sluice_buffered_bytes", "where", "disk"));
+    assertEquals("gauge", t.types().get("sluice_buffered_bytes"));
     assertEquals("gauge", t.types().get("sluice_queue_depth"));
     assertEquals("counter", t.types().get("sluice_requests_total"));
     assertEquals("histogram", t.types().get("sluice_queue_wait_seconds"));

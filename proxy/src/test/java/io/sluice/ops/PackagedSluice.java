@@ -46,19 +46,28 @@ final class PackagedSluice implements AutoCloseable {
     return jar;
   }
 
-  static PackagedSluice start(Path dir) throws Exception {
+  /** @param extra more options, after the addresses (so {@code --config} settings other than these apply) */
+  static PackagedSluice start(Path dir, String... extra) throws Exception {
+    return start(dir, List.of(), extra);
+  }
+
+  /** The JVM started with {@code javaOptions} and Sluice with {@code extraArgs} added after the addresses. */
+  static PackagedSluice start(Path dir, List<String> javaOptions, String... extraArgs) throws Exception {
     ServerSocketChannel backend = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     backend.bind(UnixDomainSocketAddress.of(dir.resolve("app.sock")));
     Thread backendThread = new Thread(() -> serve(backend), "ops-test-backend");
     backendThread.setDaemon(true);
     backendThread.start();
 
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar().toString(),
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(javaOptions);
+    command.addAll(List.of("-jar", jar().toString(),
         "--listen", "unix:" + dir.resolve("front.sock"),
         "--backend", "app=unix:" + dir.resolve("app.sock"),
         "--admin", "unix:" + dir.resolve("admin.sock"),
         "--queue-timeout", "5s"));
+    command.addAll(List.of(extraArgs));
     Path log = dir.resolve("sluice.log");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove("SLUICE_ADMIN_TOKEN");
@@ -97,19 +106,35 @@ final class PackagedSluice implements AutoCloseable {
     return exchange(dir.resolve("front.sock"), path);
   }
 
-  /** A GET on the admin listener (no token is set: a client on its Unix socket is local). */
-  Response admin(String path) throws IOException {
-    return exchange(dir.resolve("admin.sock"), path);
+  /**
+   * A GET on the admin listener (without a token a client on its Unix socket is local).
+   *
+   * @param headers more request header lines, such as {@code Authorization: Bearer TOKEN}
+   */
+  Response admin(String path, String... headers) throws IOException {
+    return exchange(dir.resolve("admin.sock"), path, headers);
+  }
+
+  /** The Java process's command line, as {@code ps} shows it. */
+  String commandLine() {
+    return process.info().commandLine().orElse("");
   }
 
   String log() throws IOException {
     return Files.readString(log);
   }
 
-  private static Response exchange(Path socket, String path) throws IOException {
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  private static Response exchange(Path socket, String path, String... headers) throws IOException {
+    StringBuilder head = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (String h : headers) {
+      head.append(h).append("\r\n");
+    }
     try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII)));
+      ch.write(ByteBuffer.wrap(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII)));
       return Response.parse(readAll(ch));
     }
   }

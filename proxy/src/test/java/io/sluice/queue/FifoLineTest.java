@@ -49,12 +49,12 @@ class FifoLineTest {
   @Test
   void admitsUpToItsBoundAndCountsItsPeak() {
     for (int i = 0; i < 3; i++) {
-      assertTrue(line.admits(0));
+      assertNull(line.admit(0));
       line.add(waiter(i));
     }
-    assertFalse(line.admits(0));
+    assertEquals(Rejection.QUEUE_FULL, line.admit(0));
     line.next(0);
-    assertTrue(line.admits(0));
+    assertNull(line.admit(0));
     assertEquals(2, line.depth());
     assertEquals(3, line.peak());
   }

@@ -10,6 +10,7 @@ import io.sluice.admin.InvalidLimitsException;
 import io.sluice.admin.Limits;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.backend.http.HttpProtocol;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
@@ -23,6 +24,7 @@ import io.sluice.limit.Decision;
 import io.sluice.limit.Reason;
 import io.sluice.metrics.Metrics;
 import io.sluice.queue.Dispatcher;
+import io.sluice.queue.QueueSnapshot;
 import io.sluice.queue.FifoLine;
 import io.sluice.server.Stats;
 import io.sluice.status.Status;
@@ -54,6 +56,7 @@ class LiveControlTest {
       new LiveListener(new Address.Tcp("127.0.0.1", 8081), 4096));
   private final Backlogs backlogs = new Backlogs(listeners, kernel, MaxOr.MAX);
   private final ScriptedConnector connector = new ScriptedConnector(time, SECOND);
+  private final BufferBudget buffers = new BufferBudget(64 * 1024, 1 << 20);
   private final Upstream app;
   private final Upstreams upstreams;
   private final LiveControl control;
@@ -76,7 +79,15 @@ class LiveControlTest {
     Map<String, LimitSetting> limits = new LinkedHashMap<>();
     limits.put("app", LimitSetting.AUTO);
     control = new LiveControl(new Limits(MaxOr.MAX, MaxOr.of(100), Duration.ofSeconds(60), limits), listeners,
-        backlogs, 100, upstreams, new Stats(), sampler, this::countDescriptors, time);
+        backlogs, 100, upstreams, new Stats(), sampler, this::countDescriptors, time, buffers);
+  }
+
+  @Test
+  void statusShowsWhatBuffersHoldAgainstTheirBudgets() {
+    assertTrue(buffers.tryMemory(3000));
+    assertEquals(new Status.Buffers(3000, 0, 64 * 1024, 1 << 20), control.status().buffers());
+    buffers.releaseMemory(3000);
+    assertEquals(0, control.status().buffers().memory());
   }
 
   @Test
@@ -108,7 +119,7 @@ class LiveControlTest {
   @Test
   void theQueueBoundAndTimeoutApplyToTheDispatcher() throws Exception {
     control.apply(control.limits().withQueueMax(MaxOr.of(5)).withQueueTimeout(Duration.ofSeconds(2)));
-    Dispatcher.Snapshot q = upstreams.dispatcher().snapshot();
+    QueueSnapshot q = upstreams.dispatcher().snapshot();
     assertEquals(5, q.maxDepth());
     assertEquals(2 * SECOND, q.timeoutNanos());
     control.apply(control.limits().withQueueMax(MaxOr.MAX));

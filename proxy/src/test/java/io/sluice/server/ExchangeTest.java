@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.backend.Upstream;
 import io.sluice.backend.Upstreams;
 import io.sluice.backend.http.HttpProtocol;
+import io.sluice.buffer.BufferBudget;
 import io.sluice.config.Address;
 import io.sluice.config.BackendConfig;
 import io.sluice.config.LimitSetting;
@@ -24,6 +25,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -39,21 +41,40 @@ class ExchangeTest {
   private final RecordingLimit limit = new RecordingLimit(1);
   private final Upstreams upstreams;
   private final Stats stats = new Stats();
-  private final Proxy proxy;
+  private final BufferBudget budget = new BufferBudget(1 << 20, 0);
+  /** Each event loop's sweep of its client connections: run by the test. */
+  private final List<Runnable> sweeps = new ArrayList<>();
+  private Proxy proxy;
 
   ExchangeTest() {
     Upstream backend = new Upstream(0, BackendConfig.of("app", new Address.Unix(Path.of("/run/app.sock")),
         Protocol.HTTP, LimitSetting.of(1)), new HttpProtocol(), connector, listener -> limit);
     Dispatcher dispatcher = new Dispatcher(List.of(backend.lane()), new FifoLine(2, 10 * SECOND), time, time);
     upstreams = new Upstreams(List.of(backend), dispatcher, Metrics.noop(), time);
-    proxy = new Proxy(null, upstreams, new Proxy.Settings(MAX_BODY, 4096, Path.of("/tmp"), 1 << 20,
-        Duration.ofSeconds(60), Duration.ofSeconds(60)), stats);
+    proxy = proxy(MAX_BODY, 0, budget);
+  }
+
+  /** Bodies up to {@code maxBody}, 256 KiB of each in memory; timeouts of 60 s. */
+  private Proxy proxy(long maxBody, long bodyMinRate, BufferBudget buffers) {
+    return new Proxy(null, upstreams, new Proxy.Settings(maxBody, 256 * 1024, Path.of("/tmp"), 1 << 20,
+        Duration.ofSeconds(60), Duration.ofSeconds(60), bodyMinRate, Duration.ofSeconds(60)), stats, buffers,
+        Forwarding.DEFAULTS, time,
+        (millis, task) -> sweeps.add(task));
   }
 
   private Exchange start(FakeClient client) {
+    proxy.connected(client.connection);
     Exchange e = new Exchange(proxy, client.request, loop);
     e.start();
     return e;
+  }
+
+  /** Moves the clock on, with a sweep of the client connections every second. */
+  private void advanceSeconds(int seconds) {
+    for (int i = 0; i < seconds; i++) {
+      time.advanceMillis(1000);
+      sweeps.forEach(Runnable::run);
+    }
   }
 
   private ScriptedConnection backend() {
@@ -157,15 +178,92 @@ class ExchangeTest {
     FakeClient client = new FakeClient();
     client.method = HttpMethod.PUT;
     client.requestHeaders.add("Content-Length", "5");
-    Exchange e = start(client);
+    start(client);
     client.sendBody("he");
-    assertTrue(e.bodyIdleFor(System.nanoTime() + SECOND) > 0);
+    advanceSeconds(59);
+    assertEquals(200, client.status, "not yet");
+    client.sendBody("l");
+    advanceSeconds(59);
+    assertEquals(200, client.status, "60 s between two pieces, not for the whole body");
 
-    e.bodyTimedOut();
+    advanceSeconds(2);
 
     assertEquals(408, client.status);
-    assertEquals(0, e.bodyIdleFor(System.nanoTime() + SECOND), "no longer reading");
+    assertTrue(client.connectionClosed);
+    assertEquals(1, count(RequestOutcome.REJECTED));
     assertEquals(0, connector.connects);
+    assertEquals(0, budget.memoryUsed(), "the body's buffer is freed");
+  }
+
+  @Test
+  void aBodyThatTricklesBelowTheMinimumRateIs408OnceItHasTakenTheBodyTimeout() {
+    proxy = proxy(1 << 20, 1024, budget);
+    FakeClient client = new FakeClient();
+    client.method = HttpMethod.POST;
+    client.requestHeaders.add("Content-Length", "100000");
+    start(client);
+    // A byte every 30 s: never 60 s of silence, far below 1 KiB/s.
+    client.sendBody("x");
+    advanceSeconds(30);
+    client.sendBody("x");
+    advanceSeconds(29);
+    assertEquals(200, client.status, "the rate is judged once the body has taken the body timeout");
+    advanceSeconds(2);
+    assertEquals(408, client.status);
+    assertTrue(client.written.get(0).contains("too slowly"), client.written.get(0));
+    assertTrue(client.connectionClosed);
+    assertEquals(0, connector.connects);
+  }
+
+  @Test
+  void aBodyAtTheMinimumRateIsTakenWholeHoweverLongItTakes() {
+    proxy = proxy(1 << 20, 1024, budget);
+    FakeClient client = new FakeClient();
+    client.method = HttpMethod.POST;
+    client.requestHeaders.add("Content-Length", Integer.toString(120 * 1100));
+    start(client);
+    for (int i = 0; i < 120; i++) {
+      client.sendBody("y".repeat(1100));
+      advanceSeconds(1);
+    }
+    client.endBody();
+    assertEquals(1, connector.connects, "two minutes at 1100 bytes a second: forwarded");
+    assertEquals(120 * 1100, backend().sentBody.length());
+  }
+
+  @Test
+  void aBodyWithNoRoomInTheBuffersIs503AndTheConnectionStays() {
+    proxy = proxy(1 << 20, 0, new BufferBudget(4096, 0));
+    FakeClient client = new FakeClient();
+    client.method = HttpMethod.POST;
+    client.requestHeaders.add("Content-Length", "5000").add("Expect", "100-continue");
+    start(client);
+    assertEquals(503, client.status);
+    assertEquals("5", client.responseHeaders.get("Retry-After"));
+    assertFalse(client.continued, "the client is not asked for a body that has nowhere to go");
+    assertFalse(client.connectionClosed);
+    assertEquals(1, count(RequestOutcome.BUFFERS_FULL));
+    assertEquals(0, connector.connects);
+  }
+
+  @Test
+  void aBodyThatOutgrowsTheBuffersHalfWayIs503AndItsBytesAreGivenBack() {
+    BufferBudget small = new BufferBudget(4096, 0);
+    proxy = proxy(1 << 20, 0, small);
+    FakeClient client = new FakeClient();
+    client.method = HttpMethod.POST;
+    client.requestHeaders.add("Transfer-Encoding", "chunked");
+    start(client);
+    client.sendBody("z".repeat(4000));
+    assertEquals(4000, small.memoryUsed());
+    client.sendBody("z".repeat(200));
+    assertEquals(503, client.status);
+    assertEquals(0, small.memoryUsed());
+    client.sendBody("z".repeat(200));
+    client.endBody();
+    assertEquals(0, connector.connects, "the rest is read and dropped");
+    assertFalse(client.paused);
+    assertEquals(1, count(RequestOutcome.BUFFERS_FULL));
   }
 
   @Test
@@ -251,14 +349,105 @@ class ExchangeTest {
   }
 
   @Test
-  void anHttp10ClientGetsABodyOfUnknownLengthWithItsLength() {
+  void anHttp10ClientGetsABodyOfUnknownLengthAsItComesAndThenTheConnectionCloses() {
     FakeClient client = new FakeClient();
     client.version = HttpVersion.HTTP_1_0;
     start(client);
-    backend().head(200).body("abc").body("de").end();
-    assertEquals("5", client.responseHeaders.get("Content-Length"));
+    backend().head(200).body("abc").readComplete();
+    assertEquals(List.of("write abc"), client.written, "streamed, not buffered whole");
+    assertFalse(client.connectionClosed);
+    backend().body("de").end();
+    assertEquals(List.of("write abc", "end de"), client.written);
+    assertEquals(null, client.responseHeaders.get("Content-Length"));
     assertFalse(client.chunked);
-    assertEquals(List.of("write abc", "write de", "end"), client.written);
+    assertEquals("close", client.responseHeaders.get("Connection"));
+    assertTrue(client.connectionClosed, "the close is what ends the body");
+    assertEquals(1, count(RequestOutcome.SERVED));
+  }
+
+  @Test
+  void anHttp10ClientWithALengthKeepsItsConnection() {
+    FakeClient client = new FakeClient();
+    client.version = HttpVersion.HTTP_1_0;
+    start(client);
+    backend().head(200, "Content-Length", "2").body("ok").end();
+    assertEquals("2", client.responseHeaders.get("Content-Length"));
+    assertFalse(client.connectionClosed);
+  }
+
+  @Test
+  void aClientThatTakesNoByteForTheSendTimeoutIsClosedAndItsSpoolFreed() {
+    FakeClient client = new FakeClient();
+    client.writeQueueFull = true;
+    start(client);
+    backend().head(200, "Content-Length", "6").body("abc").readComplete();
+    backend().body("def").end();
+    assertEquals(List.of(Outcome.SUCCESS), limit.outcomes, "the backend is done; the spool holds the response");
+    assertEquals(6, budget.memoryUsed());
+
+    advanceSeconds(60);
+    assertFalse(client.connectionClosed, "not before the send timeout");
+    advanceSeconds(2);
+    assertTrue(client.connectionClosed);
+    client.leave();
+
+    assertEquals(1, count(RequestOutcome.CLIENT_GONE));
+    assertEquals(0, budget.memoryUsed());
+  }
+
+  @Test
+  void theSendTimeoutRunsBetweenTwoWritesNotForTheWholeResponse() {
+    FakeClient client = new FakeClient();
+    client.writeQueueFull = true;
+    start(client);
+    backend().head(200).body("a").readComplete();
+    backend().body("b");
+    for (int i = 0; i < 3; i++) {
+      advanceSeconds(40);
+      client.catchUp();
+      client.writeQueueFull = true;
+      backend().body("c").readComplete();
+    }
+    assertFalse(client.connectionClosed, "120 s in all, but never 60 s without taking a byte");
+    advanceSeconds(62);
+    assertTrue(client.connectionClosed);
+    client.leave();
+    assertTrue(backend().closed, "the call is let go at once");
+    assertEquals(1, count(RequestOutcome.CLIENT_GONE));
+  }
+
+  @Test
+  void aClientWaitingForTheBackendIsNotCutByTheSendTimeout() {
+    FakeClient client = new FakeClient();
+    client.writeQueueFull = true;
+    start(client);
+    backend().head(200).body("a").readComplete();
+    backend().body("b").readComplete();
+    client.catchUp();
+    assertEquals(List.of("write a", "write b"), client.written);
+    client.writeQueueFull = true;
+    advanceSeconds(120);
+    assertFalse(client.connectionClosed, "nothing waits for the client: the backend is the slow one");
+    backend().body("c").end();
+    client.catchUp();
+    assertEquals(1, count(RequestOutcome.SERVED));
+  }
+
+  @Test
+  void theRequestBodyIsFreedWhenTheBackendIsDoneNotWhenASlowClientIs() {
+    FakeClient client = new FakeClient();
+    client.method = HttpMethod.POST;
+    client.writeQueueFull = true;
+    client.requestHeaders.add("Content-Length", "5");
+    start(client);
+    client.sendBody("hello");
+    client.endBody();
+    assertEquals(5, budget.memoryUsed());
+    backend().head(200, "Content-Length", "3").body("abc").readComplete();
+    backend().end();
+    assertEquals(3, budget.memoryUsed(), "the spool's 3 bytes; the body's 5 are given back");
+    client.catchUp();
+    assertEquals(0, budget.memoryUsed());
   }
 
   @Test

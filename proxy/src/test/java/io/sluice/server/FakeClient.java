@@ -39,15 +39,23 @@ final class FakeClient {
   boolean writeQueueFull;
   private Handler<Void> drainHandler;
   private Handler<Void> closeHandler;
+  private Handler<Void> connectionCloseHandler;
+  private Handler<Void> headersEndHandler;
   boolean connectionClosed;
   boolean continued;
 
   final HttpServerResponse response = fake(HttpServerResponse.class, this::response);
   final HttpServerRequest request = fake(HttpServerRequest.class, this::request);
-  private final HttpConnection connection = fake(HttpConnection.class, (m, args) -> {
+  /** Closing it only records the close: a test plays the close's consequences with {@link #leave}. */
+  @SuppressWarnings("unchecked")
+  final HttpConnection connection = fake(HttpConnection.class, (m, args) -> {
     if (m.getName().equals("close")) {
       connectionClosed = true;
       return Future.succeededFuture();
+    }
+    if (m.getName().equals("closeHandler")) {
+      connectionCloseHandler = (Handler<Void>) args[0];
+      return null;
     }
     throw new UnsupportedOperationException(m.toString());
   });
@@ -66,6 +74,9 @@ final class FakeClient {
   void leave() {
     connectionClosed = true;
     closeHandler.handle(null);
+    if (connectionCloseHandler != null) {
+      connectionCloseHandler.handle(null);
+    }
   }
 
   /** The client reads what was waiting for it. */
@@ -147,12 +158,17 @@ final class FakeClient {
       case "putHeader":
         responseHeaders.set(args[0].toString(), args[1].toString());
         return response;
+      case "headersEndHandler":
+        headersEndHandler = (Handler<Void>) args[0];
+        return response;
       case "writeQueueFull":
         return writeQueueFull;
       case "write":
+        headWritten();
         written.add("write " + args[0]);
         return Future.succeededFuture();
       case "end":
+        headWritten();
         written.add(args == null ? "end" : "end " + args[0]);
         return Future.succeededFuture();
       case "ended":
@@ -163,6 +179,13 @@ final class FakeClient {
         return !written.isEmpty();
       default:
         throw new UnsupportedOperationException(m.toString());
+    }
+  }
+
+  /** As Vert.x does, once, just before the head goes out. */
+  private void headWritten() {
+    if (written.isEmpty() && headersEndHandler != null) {
+      headersEndHandler.handle(null);
     }
   }
 

@@ -79,10 +79,6 @@ public final class HttpRequestEncoder {
     return Buffer.buffer(out.length).appendBytes(out.array, 0, out.length);
   }
 
-  private static String describe(char c) {
-    return c == ' ' ? "a space" : String.format("U+%04X", (int) c);
-  }
-
   /**
    * A growable byte array: checking and copying each string in one pass over a plain array costs far less than a
    * {@code Buffer.appendByte} per character.
@@ -130,7 +126,7 @@ public final class HttpRequestEncoder {
       for (int i = 0; i < s.length(); i++) {
         char c = s.charAt(i);
         if (c <= ' ' || c == 0x7f) {
-          throw new IllegalArgumentException("uri: contains " + describe(c)
+          throw new IllegalArgumentException("uri: contains " + HttpChars.describe(c)
               + " (expected: no spaces or control characters)");
         }
       }
@@ -139,12 +135,10 @@ public final class HttpRequestEncoder {
 
     /** A header value: no CR, LF or NUL. */
     void value(String name, String s) {
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c == '\r' || c == '\n' || c == 0) {
-          throw new IllegalArgumentException(
-              "header " + name + ": value contains " + describe(c) + " (expected: no CR, LF or NUL)");
-        }
+      int bad = HttpChars.lineBreakOrNul(s);
+      if (bad >= 0) {
+        throw new IllegalArgumentException("header " + name + ": value contains " + HttpChars.describe(s.charAt(bad))
+            + " (expected: no CR, LF or NUL)");
       }
       latin1(s);
     }

@@ -4,8 +4,7 @@ import io.sluice.backend.HttpChars;
 import io.sluice.backend.RequestHead;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -36,6 +35,12 @@ import java.util.Map;
  *   <li>Repeated headers are joined, in order, with {@code ", "}, and {@code Cookie} with {@code "; "}, as nginx
  *       does.</li>
  * </ul>
+ *
+ * <p>Refused ({@link IllegalArgumentException}, a 400 for the client), as by the HTTP encoder: a method that is not a
+ * token, a target with a space or a control character, a header value with CR, LF or NUL. Also a path with
+ * {@code %00}, which nginx refuses: uWSGI and the app read {@code PATH_INFO} decoded. The packet is framed by
+ * lengths, so none of these could forge a variable; they are refused because what the app does with a value (write it
+ * into a header of its own, hand it to C code) must not depend on which protocol brought it.
  *
  * <p>Strings are written byte for byte: a string whose characters are all below U+0100 (what a server decoding bytes as
  * ISO-8859-1 produces) as those bytes, so uWSGI receives what the client sent; any other string as UTF-8.
@@ -91,13 +96,19 @@ public final class UwsgiRequestEncoder {
   /**
    * Encodes the packet header and variables of one request.
    *
-   * @throws VarsTooLargeException when the variables take more than {@link #limit()} bytes
+   * @throws VarsTooLargeException    when the variables take more than {@link #limit()} bytes, or are more than
+   *                                  the backend reads
+   * @throws IllegalArgumentException when the request cannot be forwarded safely (see the class's contract)
    */
   public Buffer encode(RequestHead head) throws VarsTooLargeException {
+    checkRequestLine(head);
     Buffer out = Buffer.buffer(1024);
     out.appendByte((byte) 0).appendUnsignedShortLE(0).appendByte((byte) 0);
 
     String contentType = head.headers().get("Content-Type");
+    if (contentType != null) {
+      checkValue("Content-Type", contentType);
+    }
     boolean https = head.scheme().equalsIgnoreCase("https");
     RequestHead.Peer peer = head.peer();
     String host = head.headers().get("Host");
@@ -135,35 +146,82 @@ public final class UwsgiRequestEncoder {
     return out.setUnsignedShortLE(1, size);
   }
 
-  /** Appends one variable per distinct header name; returns how many. */
+  /** Appends one variable per distinct header name, in the order the names first came; returns how many. */
   private static int headers(Buffer out, RequestHead head) {
-    List<String> done = new ArrayList<>();
+    String[] names = new String[32];
+    String[] values = new String[32];
+    int count = 0;
     for (Map.Entry<String, String> header : head.headers()) {
       String name = header.getKey();
-      if (!forwarded(name) || contains(done, name)) {
+      if (!forwarded(name)) {
         continue;
       }
-      done.add(name);
-      int keyLength = 5 + name.length();
-      out.appendUnsignedShortLE(keyLength);
+      String value = header.getValue();
+      checkValue(name, value);
+      if (count == names.length) {
+        names = Arrays.copyOf(names, count * 2);
+        values = Arrays.copyOf(values, count * 2);
+      }
+      names[count] = name;
+      values[count++] = value;
+    }
+    HeaderGroups groups = new HeaderGroups(names, count);
+    int distinct = 0;
+    for (int i = 0; i < count; i++) {
+      if (!groups.opens(i)) {
+        continue;
+      }
+      distinct++;
+      String name = names[i];
+      out.appendUnsignedShortLE(5 + name.length());
       out.appendByte((byte) 'H').appendByte((byte) 'T').appendByte((byte) 'T').appendByte((byte) 'P')
           .appendByte((byte) '_');
-      for (int i = 0; i < name.length(); i++) {
-        char c = name.charAt(i);
-        out.appendByte((byte) (c == '-' ? '_' : c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c));
+      for (int c = 0; c < name.length(); c++) {
+        char ch = name.charAt(c);
+        out.appendByte((byte) (ch == '-' ? '_' : ch >= 'a' && ch <= 'z' ? ch - ('a' - 'A') : ch));
       }
       String separator = name.equalsIgnoreCase("Cookie") ? "; " : ", ";
       int lengthAt = startValue(out);
-      List<String> values = head.headers().getAll(name);
-      for (int i = 0; i < values.size(); i++) {
-        if (i > 0) {
-          appendString(out, separator);
-        }
-        appendString(out, values.get(i));
+      appendString(out, values[i]);
+      for (int j = groups.next(i); j >= 0; j = groups.next(j)) {
+        appendString(out, separator);
+        appendString(out, values[j]);
       }
       endValue(out, lengthAt);
     }
-    return done.size();
+    return distinct;
+  }
+
+  /** A header value: no CR, LF or NUL, as for an HTTP backend (the app may write it into a header of its own). */
+  private static void checkValue(String name, String value) {
+    int bad = HttpChars.lineBreakOrNul(value);
+    if (bad >= 0) {
+      throw new IllegalArgumentException("header " + name + ": value contains " + HttpChars.describe(value.charAt(bad))
+          + " (expected: no CR, LF or NUL)");
+    }
+  }
+
+  /** The method, a token, and the target, without spaces or control characters: what an HTTP backend is sent. */
+  private static void checkRequestLine(RequestHead head) {
+    String method = head.method();
+    boolean token = !method.isEmpty();
+    for (int i = 0; token && i < method.length(); i++) {
+      token = method.charAt(i) < 128 && HttpChars.isToken(method.charAt(i));
+    }
+    if (!token) {
+      throw new IllegalArgumentException("method: \"" + method + "\" (expected: a token)");
+    }
+    String uri = head.uri();
+    if (uri.isEmpty()) {
+      throw new IllegalArgumentException("uri: \"\" (expected: a request target)");
+    }
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c <= ' ' || c == 0x7f) {
+        throw new IllegalArgumentException("uri: contains " + HttpChars.describe(c)
+            + " (expected: no spaces or control characters)");
+      }
+    }
   }
 
   private static boolean forwarded(String name) {
@@ -181,15 +239,6 @@ public final class UwsgiRequestEncoder {
       }
     }
     return true;
-  }
-
-  private static boolean contains(List<String> names, String name) {
-    for (int i = 0; i < names.size(); i++) {
-      if (names.get(i).equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Where the host ends in a {@code Host} value: before {@code :port}, keeping an IPv6 literal's brackets. */
@@ -258,7 +307,11 @@ public final class UwsgiRequestEncoder {
     out.setUnsignedShortLE(lengthAt, (out.length() - lengthAt - 2) & 0xffff);
   }
 
-  /** RFC 3986 §2.1 decoding; a {@code %} not followed by two hex digits stays as it is. */
+  /**
+   * RFC 3986 §2.1 decoding; a {@code %} not followed by two hex digits stays as it is.
+   *
+   * @throws IllegalArgumentException for {@code %00}: nginx refuses it too, as uWSGI and apps read paths as C strings
+   */
   private static void appendPercentDecoded(Buffer out, String path) {
     byte[] raw = bytes(path);
     for (int i = 0; i < raw.length; i++) {
@@ -266,6 +319,9 @@ public final class UwsgiRequestEncoder {
       if (b == '%' && i + 2 < raw.length) {
         int high = HttpChars.hexDigit(raw[i + 1]);
         int low = HttpChars.hexDigit(raw[i + 2]);
+        if (high == 0 && low == 0) {
+          throw new IllegalArgumentException("path: contains %00 (expected: no NUL)");
+        }
         if (high >= 0 && low >= 0) {
           out.appendByte((byte) (high << 4 | low));
           i += 2;
