@@ -135,4 +135,17 @@ class FifoLineTest {
     assertSame(bs.get(0), big.nextFor(0, loopA));
     assertEquals(0, bs.get(1).overtaken);
   }
+
+  @Test
+  void theAdaptiveLinePrefersTheSameLoopToo() {
+    AdaptiveLine adaptive = new AdaptiveLine(1000, 10 * SECOND, SECOND / 2);
+    Object loopA = new Object();
+    Object loopB = new Object();
+    Waiter b = new Waiter(new RecordingTicket("b"), loopB);
+    Waiter a = new Waiter(new RecordingTicket("a"), loopA);
+    adaptive.add(b);
+    adaptive.add(a);
+    assertSame(a, adaptive.nextFor(0, loopA));
+    assertSame(b, adaptive.nextFor(0, loopA));
+  }
 }
