@@ -52,7 +52,10 @@ final class StatusJson {
           .put("limit", new JsonObject().put("setting", setting(b.limitSetting())).put("current", b.limitCurrent())
               .put("lastDecision", decision(b.lastDecision())))
           .put("inflight", b.inflight())
-          .put("paused", b.paused());
+          .put("paused", b.paused())
+          .put("connections", new JsonObject().put("open", b.connections().open())
+              .put("idle", b.connections().idle()))
+          .put("retries", counts(b.retries()));
       kernelQueue(o, b.kernelQueue());
       backends.add(o);
     }
@@ -84,6 +87,12 @@ final class StatusJson {
       }
     }
     return sb.toString();
+  }
+
+  private static JsonObject counts(Map<String, Long> byLabel) {
+    JsonObject o = new JsonObject();
+    byLabel.forEach(o::put);
+    return o;
   }
 
   private static void kernelQueue(JsonObject o, KernelQueue q) {

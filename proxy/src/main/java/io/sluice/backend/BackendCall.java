@@ -9,6 +9,7 @@ import io.sluice.queue.Waiter;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.buffer.Buffer;
 import java.lang.System.Logger.Level;
+import java.util.Set;
 
 /**
  * The backend side of one request, from its place in the queue to the end of its response. It encodes the head
@@ -27,9 +28,14 @@ import java.lang.System.Logger.Level;
  * a request the backend has is left to produce its head (so the permit reflects what the backend does) and is then
  * aborted; a response being streamed is aborted at once.
  *
- * <p>A reused keep-alive connection may have been closed by the backend just as the request was written. When such a
- * connection fails before any byte of the response, an idempotent request (RFC 9110 §9.2.2) is sent once more on a
- * new connection, under the same permit: the backend never processed the first copy.
+ * <p>Sent again what the backend never answered: an idempotent request (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE,
+ * PUT, DELETE) whose connection ends before any byte of the response arrived. On a reused keep-alive connection the
+ * backend most likely closed it as the request went out: the request is sent again at once on a new connection, under
+ * the same permit. On a new connection the backend dropped it (it was killed or is restarting, say): the permit goes
+ * back as after a refused connect ({@link Permit#retryLater}, which teaches the limit nothing and pauses the backend
+ * for a short backoff) and the request waits first in line again, for any backend; this happens once per request, and
+ * a second such failure is a 502. POST and PATCH are never sent again: the backend may have acted on them. Each
+ * retry is counted by {@link RetryReason}.
  *
  * <p>Confined to the event loop of its client ({@link Loop}); the dispatcher's verdicts are moved onto it. The client
  * side is called back there.
@@ -37,6 +43,8 @@ import java.lang.System.Logger.Level;
 public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   private static final System.Logger LOG = System.getLogger(BackendCall.class.getName());
+  /** RFC 9110 §9.2.2: safe to send again. */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private static final int QUEUED = 1;
   private static final int CONNECTING = 2;
@@ -51,7 +59,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   private final BodyBuffer body;
   private final ClientSide client;
   private final Loop loop;
-  private final Waiter waiter = new Waiter(this);
+  private final Waiter waiter;
   /** The head for the first way of encoding: for every backend, unless they encode in several ways. */
   private Buffer encoded;
   /** The heads for the other ways, when there are any. */
@@ -61,6 +69,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   private BackendConnection conn;
   private CallTimeouts timeouts;
   private int state;
+  /** The request went back to the queue once after its connection was dropped unanswered. */
+  private boolean requeued;
   private long lastActivity;
   // The intrusive list of CallTimeouts.
   BackendCall timedPrev;
@@ -77,6 +87,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     this.body = body;
     this.client = client;
     this.loop = loop;
+    // A slot freed on this loop may come to this request a little ahead of its turn: it can reuse the connection.
+    this.waiter = new Waiter(this, loop);
   }
 
   /** Encodes the head for every backend, then queues the request; or refuses it at once. Call on the loop. */
@@ -222,6 +234,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       return;
     }
     permit.connected();
+    upstream.answered();
     if (state == ORPHANED) {
       ar.result().close();
       state = DONE;
@@ -254,6 +267,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     }
     if (state == SENT) {
       lastActivity = timeouts.now();
+      upstream.answered();
       state = STREAMING;
       client.head(h);
     }
@@ -303,17 +317,27 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     if (state != SENT && state != STREAMING && state != ORPHANED) {
       return;
     }
-    if (conn.reused() && !conn.sawResponseBytes() && idempotent(head.method())) {
-      // The backend closed the idle connection as the request went out: it never processed this copy.
+    if (!conn.sawResponseBytes() && IDEMPOTENT.contains(head.method()) && (conn.reused() || !requeued)) {
+      // The backend never answered this copy: it may have another.
+      boolean stale = conn.reused();
       timeouts.remove(this);
       conn.detach();
+      conn.close();
       conn = null;
       if (state == ORPHANED) {
         state = DONE;
         settle(Outcome.IGNORED, false);
         client.cancelled();
-      } else {
+      } else if (stale) {
+        // The backend closed the idle connection as the request went out.
+        upstream.retried(RetryReason.STALE_CONNECTION);
         connect();
+      } else {
+        requeued = true;
+        upstream.retried(cause == null ? RetryReason.CLOSED_BEFORE_RESPONSE : RetryReason.RESET_BEFORE_RESPONSE);
+        upstream.droppedUnanswered(cause);
+        state = QUEUED;
+        settle(Outcome.IGNORED, true);
       }
       return;
     }
@@ -368,20 +392,6 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       p.retryLater(outcome == Outcome.OVERLOAD);
     } else {
       p.release(outcome);
-    }
-  }
-
-  private static boolean idempotent(String method) {
-    switch (method) {
-      case "GET":
-      case "HEAD":
-      case "OPTIONS":
-      case "TRACE":
-      case "PUT":
-      case "DELETE":
-        return true;
-      default:
-        return false;
     }
   }
 }

@@ -8,9 +8,14 @@ import io.vertx.core.net.NetSocket;
 
 /**
  * A {@link BackendConnection} over a Vert.x {@link NetSocket}: bytes in go through the protocol's decoder to the call
- * attached, the request goes out as the protocol writes it. Confined to its event loop.
+ * attached, the request goes out as the protocol writes it. It tells its {@link SocketConnector} once when it closes,
+ * whoever closed it, so that the connector's count of open connections stays exact. Confined to its event loop.
+ *
+ * <p>A call may let go of the connection (detach) in the middle of a read, when its client has left: what the decoder
+ * still reports from that read goes nowhere.
  */
-final class SocketConnection implements BackendConnection, ResponseDecoder.Listener, Handler<AsyncResult<Void>> {
+final class SocketConnection implements BackendConnection, ConnectionPool.Member, ResponseDecoder.Listener,
+    Handler<AsyncResult<Void>> {
 
   private final SocketConnector owner;
   private final BackendProtocol protocol;
@@ -19,8 +24,15 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
   private Listener call;
   private int calls;
   private boolean closed;
+  /** Closed by Sluice, which never closes a connection while it is in the idle pool. */
+  private boolean closedHere;
+  private boolean released;
+  private boolean forgotten;
   private boolean sawBytes;
   private boolean written;
+  /** The current response has no body by its nature (a response to HEAD, a 204 or a 304). */
+  private boolean bodiless;
+  private String method;
   private Throwable lastError;
   private long idleSince;
 
@@ -38,13 +50,15 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
   }
 
   @Override
-  public void attach(Listener listener, String method) {
+  public void attach(Listener listener, String requestMethod) {
     call = listener;
     calls++;
     sawBytes = false;
     written = false;
+    bodiless = false;
     lastError = null;
-    decoder.expect(method);
+    method = requestMethod;
+    decoder.expect(requestMethod);
   }
 
   @Override
@@ -77,8 +91,10 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
   public void close() {
     if (!closed) {
       closed = true;
+      closedHere = true;
       socket.close();
     }
+    release();
   }
 
   @Override
@@ -91,27 +107,37 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
     return sawBytes;
   }
 
+  /**
+   * Also never after a response without a body by its nature (to HEAD, a 204, a 304): a backend that sends a body
+   * anyway, or sends it late, would have those bytes read as the next request's response; nothing in the framing
+   * can show they are not coming. Bytes that arrive after a response, in the same read or while the connection is
+   * idle, make it unfit too (the decoder and {@link #onData} see to that).
+   */
   @Override
   public boolean reusable() {
-    return written && !closed && decoder.reusable() && protocol.reusesConnections();
+    return written && !closed && !bodiless && decoder.reusable() && protocol.reusesConnections();
   }
 
-  boolean closed() {
+  @Override
+  public boolean closed() {
     return closed;
   }
 
-  long idleSince() {
+  @Override
+  public long idleSince() {
     return idleSince;
   }
 
-  void markIdle(long now) {
-    idleSince = now;
+  @Override
+  public void idleSince(long nanos) {
+    idleSince = nanos;
   }
 
   private void onData(Buffer data) {
     Listener c = call;
     if (c == null) {
       // Bytes from an idle backend connection belong to no request: the connection is not fit for reuse.
+      forget();
       close();
       return;
     }
@@ -119,7 +145,9 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
     try {
       decoder.feed(data);
     } catch (MalformedResponseException e) {
-      c.onMalformed(e);
+      if (call != null) {
+        c.onMalformed(e);
+      }
       return;
     }
     if (call != null) {
@@ -129,8 +157,24 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
 
   private void onClose() {
     closed = true;
+    release();
     if (call == null) {
+      forget();
+    }
+  }
+
+  /** Takes an idle connection the backend closed (or spoke on) out of the pool; once, and only if it may be there. */
+  private void forget() {
+    if (!forgotten && !closedHere) {
+      forgotten = true;
       owner.forget(this);
+    }
+  }
+
+  private void release() {
+    if (!released) {
+      released = true;
+      owner.released();
     }
   }
 
@@ -138,14 +182,16 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
     closed = true;
     Listener c = call;
     if (c == null) {
-      owner.forget(this);
+      forget();
       return;
     }
     if (sawBytes) {
       try {
         decoder.endOfInput();
       } catch (MalformedResponseException e) {
-        c.onClosed(e);
+        if (call != null) {
+          c.onClosed(e);
+        }
         return;
       }
     }
@@ -154,18 +200,30 @@ final class SocketConnection implements BackendConnection, ResponseDecoder.Liste
     }
   }
 
+  // The decoder reports synchronously from feed or endOfInput; the call may have let go earlier in the same read.
+
   @Override
   public void onHead(ResponseHead head) {
-    call.onHead(head);
+    bodiless = "HEAD".equals(method) || head.status() == 204 || head.status() == 304;
+    Listener c = call;
+    if (c != null) {
+      c.onHead(head);
+    }
   }
 
   @Override
   public void onBody(Buffer data) {
-    call.onBody(data);
+    Listener c = call;
+    if (c != null) {
+      c.onBody(data);
+    }
   }
 
   @Override
   public void onEnd() {
-    call.onEnd();
+    Listener c = call;
+    if (c != null) {
+      c.onEnd();
+    }
   }
 }

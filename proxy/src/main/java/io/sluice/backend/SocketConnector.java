@@ -3,34 +3,36 @@ package io.sluice.backend;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.sluice.config.BackendConfig;
 import io.sluice.net.Sockets;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.SocketAddress;
-import java.util.ArrayDeque;
+import java.util.function.IntSupplier;
 
 /**
  * The {@link Connector} of one backend over Vert.x's {@link NetClient}. A connection is opened from the event loop of
- * the call that needs it and stays on that loop: each loop keeps its own idle connections, most recently used first
- * (no locking, no hand-over between threads), and its own {@link CallTimeouts}.
+ * the call that needs it and stays on that loop: each loop keeps its own idle connections and its own
+ * {@link CallTimeouts}. The connections open to the backend, in use and idle on every loop, are kept at or below its
+ * limit, and idle ones are closed after {@link #MAX_IDLE_NANOS} ({@link ConnectionPool} says why and how).
  */
 public final class SocketConnector implements Connector {
 
-  /** Idle connections older than this are closed rather than reused, well before common keep-alive timeouts. */
-  private static final long IDLE_NANOS = 1_500_000_000L;
+  /**
+   * Idle connections older than this are closed, well before common keep-alive timeouts (gunicorn's default is 2 s)
+   * close them on the backend's side: a request written just as the backend closes would have to be sent again.
+   */
+  static final long MAX_IDLE_NANOS = 1_000_000_000L;
   private static final int MAX_IDLE_PER_LOOP = 256;
 
   private final BackendProtocol protocol;
   private final NetClient client;
   private final SocketAddress address;
+  private volatile IntSupplier limit = () -> Integer.MAX_VALUE;
+  private final ConnectionPool<SocketConnection> pool;
   private final FastThreadLocal<CallTimeouts> timeouts;
-  private final FastThreadLocal<ArrayDeque<SocketConnection>> idle = new FastThreadLocal<>() {
-    @Override
-    protected ArrayDeque<SocketConnection> initialValue() {
-      return new ArrayDeque<>();
-    }
-  };
+  private final FastThreadLocal<ConnectionPool<SocketConnection>.Local> idle;
 
   public SocketConnector(Vertx vertx, BackendConfig config, BackendProtocol protocol) {
     this.protocol = protocol;
@@ -38,6 +40,7 @@ public final class SocketConnector implements Connector {
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
         .setTcpNoDelay(true));
     this.address = Sockets.connectAddress(config.address());
+    this.pool = new ConnectionPool<>(() -> limit.getAsInt(), System::nanoTime, MAX_IDLE_NANOS, MAX_IDLE_PER_LOOP);
     long timeoutNanos = config.timeout().toNanos();
     this.timeouts = new FastThreadLocal<>() {
       @Override
@@ -45,38 +48,48 @@ public final class SocketConnector implements Connector {
         return new CallTimeouts(timeoutNanos, System::nanoTime, (ms, task) -> vertx.setPeriodic(ms, id -> task.run()));
       }
     };
+    this.idle = new FastThreadLocal<>() {
+      @Override
+      protected ConnectionPool<SocketConnection>.Local initialValue() {
+        // Made on the loop itself, from one of its handlers: timers set here run on this loop.
+        Context context = vertx.getOrCreateContext();
+        return pool.local(Loop.of(context),
+            (delayNanos, task) -> vertx.setTimer(Math.max(1, delayNanos / 1_000_000), id -> task.run()));
+      }
+    };
+  }
+
+  @Override
+  public void limitBy(IntSupplier limit) {
+    this.limit = limit;
   }
 
   @Override
   public BackendConnection idle() {
-    ArrayDeque<SocketConnection> deque = idle.get();
-    long now = System.nanoTime();
-    SocketConnection c;
-    while ((c = deque.pollFirst()) != null) {
-      if (!c.closed() && now - c.idleSince() < IDLE_NANOS) {
-        return c;
-      }
-      c.close();
-    }
-    return null;
+    return idle.get().take();
   }
 
   @Override
   public Future<BackendConnection> connect() {
-    return client.connect(address).map(socket -> new SocketConnection(this, protocol, socket));
+    pool.opened();
+    return client.connect(address).transform(ar -> {
+      if (ar.failed()) {
+        pool.released();
+        return Future.failedFuture(ar.cause());
+      }
+      return Future.succeededFuture(new SocketConnection(this, protocol, ar.result()));
+    });
   }
 
   @Override
   public void recycle(BackendConnection connection) {
     // Only this connector's connections come back to it.
-    SocketConnection c = (SocketConnection) connection;
-    ArrayDeque<SocketConnection> deque = idle.get();
-    if (deque.size() >= MAX_IDLE_PER_LOOP) {
-      c.close();
-      return;
-    }
-    c.markIdle(System.nanoTime());
-    deque.addFirst(c);
+    idle.get().give((SocketConnection) connection);
+  }
+
+  @Override
+  public void trim() {
+    pool.trim();
   }
 
   @Override
@@ -84,9 +97,17 @@ public final class SocketConnector implements Connector {
     return timeouts.get();
   }
 
+  /**
+   * Connects and closes, counted with the connections in use: when the backend already holds as many of Sluice's
+   * connections as its limit allows, no probe is made and the answer is yes (it accepted those).
+   */
   @Override
   public Future<Boolean> probe() {
+    if (!pool.tryOpened()) {
+      return Future.succeededFuture(true);
+    }
     return client.connect(address).transform(ar -> {
+      pool.released();
       if (ar.succeeded()) {
         ar.result().close();
         return Future.succeededFuture(true);
@@ -96,11 +117,26 @@ public final class SocketConnector implements Connector {
   }
 
   @Override
+  public int openConnections() {
+    return pool.open();
+  }
+
+  @Override
+  public int idleConnections() {
+    return pool.idle();
+  }
+
+  @Override
   public Future<Void> close() {
     return client.close();
   }
 
-  /** Forgets a connection the backend closed while it was idle. */
+  /** A connection counted when its connect started is gone. */
+  void released() {
+    pool.released();
+  }
+
+  /** Forgets a connection the backend closed while it was idle. On the connection's loop. */
   void forget(SocketConnection c) {
     idle.get().remove(c);
   }

@@ -17,7 +17,8 @@ public interface Permit {
   void release(Outcome outcome);
 
   /**
-   * Gives the slot back because the backend never received the request (its queue was full, or it is restarting):
+   * Gives the slot back because the backend never received the request (its queue was full, or it is restarting), or
+   * never answered it (it dropped the connection before any byte of a response to an idempotent request):
    * the backend is paused for a short, growing backoff and the request goes back to the head of the queue, keeping
    * its original deadline.
    *

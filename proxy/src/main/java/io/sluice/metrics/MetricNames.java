@@ -48,6 +48,12 @@ public final class MetricNames {
   public static final String BACKEND_PAUSED = "sluice.backend.paused";
   /** Moves of the backend's limit, by direction ({@code up}, {@code down}) and reason. */
   public static final String BACKEND_LIMIT_CHANGES = "sluice.backend.limit.changes";
+  /** Requests sent to the backend again, by reason ({@code stale_connection}, {@code reset_before_response}, ...). */
+  public static final String BACKEND_RETRIES = "sluice.backend.retries";
+  /** Connections open to the backend: connecting, carrying a request, or idle. */
+  public static final String BACKEND_CONNECTIONS = "sluice.backend.connections";
+  /** Idle connections kept for the backend's next requests. */
+  public static final String BACKEND_IDLE_CONNECTIONS = "sluice.backend.idle.connections";
   public static final String BACKEND_KERNEL_QUEUE_DEPTH = "sluice.backend.kernel.queue.depth";
   public static final String BACKEND_KERNEL_QUEUE_MAX = "sluice.backend.kernel.queue.max";
 

@@ -128,6 +128,16 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
           s -> s.backends().get(at).limitCurrent());
       gauge(MetricNames.BACKEND_PAUSED, "1 while the backend is in connect backoff", null, tags,
           s -> s.backends().get(at).paused() ? 1 : 0);
+      gauge(MetricNames.BACKEND_CONNECTIONS, "Connections open to the backend: connecting, in use or idle", null,
+          tags, s -> s.backends().get(at).connections().open());
+      gauge(MetricNames.BACKEND_IDLE_CONNECTIONS, "Idle connections kept for the backend's next requests", null,
+          tags, s -> s.backends().get(at).connections().idle());
+      for (String reason : first.backends().get(i).retries().keySet()) {
+        FunctionCounter.builder(MetricNames.BACKEND_RETRIES, this,
+                m -> m.snapshot.backends().get(at).retries().getOrDefault(reason, 0L))
+            .description("Requests sent to the backend again because it never answered them, by reason")
+            .tags(tags.and(MetricNames.REASON_TAG, reason)).register(registry);
+      }
       kernelQueue(MetricNames.BACKEND_KERNEL_QUEUE_DEPTH, "Connections waiting in the backend's accept queue",
           MetricNames.BACKEND_KERNEL_QUEUE_MAX, "The backend's listen backlog", tags,
           s -> s.backends().get(at).kernelQueue());

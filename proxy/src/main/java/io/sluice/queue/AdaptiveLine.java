@@ -54,6 +54,13 @@ public final class AdaptiveLine extends WaiterDeque {
     return overloaded() ? takeBack(nowNanos) : takeFront(nowNanos);
   }
 
+  /** While not overloaded, as {@link FifoLine}: the front, or a request of {@code home} a little behind it. */
+  @Override
+  public Waiter nextFor(long nowNanos, Object home) {
+    updateMode(nowNanos);
+    return overloaded() ? takeBack(nowNanos) : takeFrontFor(nowNanos, home);
+  }
+
   @Override
   long allowedWait() {
     return overloaded() ? Math.min(timeoutNanos(), targetNanos()) : timeoutNanos();

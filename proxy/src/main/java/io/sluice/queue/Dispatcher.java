@@ -222,7 +222,7 @@ public final class Dispatcher {
       }
       long now = clock.getAsLong();
       drainRate.record(now);
-      granted = drain(now);
+      granted = drain(now, grant.waiter.home);
     }
     Waiter.grantAll(granted);
   }
@@ -280,6 +280,11 @@ public final class Dispatcher {
 
   /** Grants permits to waiting requests while some backend has room; returns them chained through {@code next}. */
   private Waiter drain(long now) {
+    return drain(now, null);
+  }
+
+  /** As {@link #drain(long)}; the first slot, freed by a request of {@code home}, as {@link WaitingLine#nextFor}. */
+  private Waiter drain(long now, Object home) {
     Waiter first = null;
     Waiter last = null;
     while (!line.isEmpty()) {
@@ -287,7 +292,7 @@ public final class Dispatcher {
       if (lane == null) {
         break;
       }
-      Waiter w = line.next(now);
+      Waiter w = first == null && home != null ? line.nextFor(now, home) : line.next(now);
       grant(w, lane, now);
       if (last == null) {
         first = w;

@@ -26,6 +26,11 @@ public final class FifoLine extends WaiterDeque {
   }
 
   @Override
+  public Waiter nextFor(long nowNanos, Object home) {
+    return takeFrontFor(nowNanos, home);
+  }
+
+  @Override
   public String discipline() {
     return "fifo";
   }

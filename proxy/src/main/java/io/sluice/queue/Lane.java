@@ -18,7 +18,8 @@ public final class Lane {
   private static final long DOWN_BACKOFF_MAX_NANOS = 1_000_000_000L;
 
   final int index;
-  Limit limit;
+  /** Volatile for {@link #currentLimit}, read without the lock; changed under it. */
+  volatile Limit limit;
   int inflight;
   /** Also read without the lock, to skip taking it when there is nothing to reset. */
   volatile int failures;
@@ -37,6 +38,14 @@ public final class Lane {
   /** The backend's position in configuration order. */
   public int index() {
     return index;
+  }
+
+  /**
+   * The limit now, read without the dispatcher's lock, so possibly a moment old: for advice (how many connections to
+   * keep open to the backend), never for admission. Any thread.
+   */
+  public int currentLimit() {
+    return limit.current();
   }
 
   /** Whether a request may start here now: not in backoff, and below the limit. */

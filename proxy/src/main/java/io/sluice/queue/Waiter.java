@@ -10,6 +10,10 @@ package io.sluice.queue;
 public final class Waiter {
 
   final Ticket ticket;
+  /** Where the request runs (its event loop), compared by identity; {@code null}: anywhere. */
+  final Object home;
+  /** How often a request behind it was served first, for sharing its home with the one whose slot was freed. */
+  int overtaken;
   Waiter prev;
   /** The next in the line while waiting; the next to be told afterwards, when a verdict is delivered to several. */
   Waiter next;
@@ -20,7 +24,17 @@ public final class Waiter {
 
   /** @param ticket told what becomes of the request */
   public Waiter(Ticket ticket) {
+    this(ticket, null);
+  }
+
+  /**
+   * @param ticket told what becomes of the request
+   * @param home   where it runs (its event loop, compared by identity): a slot freed by a request of the same home
+   *               may go to it a little ahead of its turn ({@link WaitingLine#nextFor})
+   */
+  public Waiter(Ticket ticket, Object home) {
     this.ticket = ticket;
+    this.home = home;
   }
 
   /** When the request first entered the queue, on the dispatcher's clock; kept when a retry puts it back. */

@@ -33,6 +33,15 @@ public interface WaitingLine {
   /** Takes out the request to serve next, or returns {@code null} when none waits. */
   Waiter next(long nowNanos);
 
+  /**
+   * Takes out the request to serve in a slot that a request of {@code home} just freed. A line may prefer a request of
+   * the same home (the same event loop), which can reuse the connection to the backend that just became idle there
+   * instead of opening another, so long as nobody is overtaken more than a few times. By default: {@link #next}.
+   */
+  default Waiter nextFor(long nowNanos, Object home) {
+    return next(nowNanos);
+  }
+
   /** Takes out a waiting request (its client went away). */
   void remove(Waiter w);
 

@@ -31,7 +31,7 @@ import java.util.function.LongSupplier;
 /**
  * The runtime side of the admin API: applies new limits whole (validate everything, then change the kernel
  * backlogs, the queue and the backends, the backlogs rolled back if the kernel refuses one), and assembles status.
- * {@link #apply} is serialised; {@link #status} takes no lock of its own.
+ * {@link #apply} is serialised; {@link #status} takes no lock of its own (a PATCH in progress never holds it up).
  */
 final class LiveControl implements Control {
 
@@ -77,8 +77,20 @@ final class LiveControl implements Control {
     return effectiveQueueMax;
   }
 
+  /**
+   * Applies new limits whole. Blocking (it calls {@code listen(2)} and reads {@code /proc/self/fd} for
+   * {@code queue.max: max}): call it on a worker thread. The descriptors are counted before the lock is taken, so the
+   * lock is held only while the limits change; {@link #status} takes no lock of its own and never waits for this.
+   */
   @Override
-  public synchronized Limits apply(Limits next) throws InvalidLimitsException {
+  public Limits apply(Limits next) throws InvalidLimitsException {
+    int headroom = next.queueMax().isMax() ? fdHeadroom.getAsInt() : 0;
+    synchronized (this) {
+      return applyLocked(next, headroom);
+    }
+  }
+
+  private Limits applyLocked(Limits next, int headroom) throws InvalidLimitsException {
     Limits current = limits;
     for (String name : next.backends().keySet()) {
       if (!current.backends().containsKey(name)) {
@@ -86,7 +98,7 @@ final class LiveControl implements Control {
             + String.join(", ", current.backends().keySet()) + ")");
       }
     }
-    int queueMax = next.queueMax().isMax() ? fdHeadroom.getAsInt() : next.queueMax().value();
+    int queueMax = next.queueMax().isMax() ? headroom : next.queueMax().value();
     int backlog = backlogs.apply(next.backlog());
     Dispatcher dispatcher = upstreams.dispatcher();
     dispatcher.setMaxDepth(queueMax);
@@ -103,6 +115,8 @@ final class LiveControl implements Control {
       if (!after.equals(before)) {
         // An auto limit that stays auto keeps what it learned; anything else starts afresh.
         dispatcher.setLimit(u.lane(), Policies.newLimit(after, u.limitListener()));
+        // A lower limit closes the idle connections over it now.
+        u.connector().trim();
       }
     }
     Map<String, LimitSetting> merged = new LinkedHashMap<>(current.backends());
@@ -134,7 +148,8 @@ final class LiveControl implements Control {
       Status.LimitDecision last = d == null ? null : new Status.LimitDecision(d.direction(), d.reason().label(),
           d.from(), d.to(), Math.max(0, (now - d.atNanos()) / 1_000_000));
       bs.add(new Status.Backend(c.name(), c.address().toString(), c.protocol().id(), lane.setting(), lane.limit(),
-          lane.inflight(), lane.paused(), u.kernelQueue(), last, u.limitChanges()));
+          lane.inflight(), lane.paused(), u.kernelQueue(), last, u.limitChanges(),
+          new Status.Connections(u.connector().openConnections(), u.connector().idleConnections()), u.retries()));
     }
     Map<String, Long> byOutcome = new LinkedHashMap<>();
     for (RequestOutcome o : RequestOutcome.values()) {
@@ -149,15 +164,23 @@ final class LiveControl implements Control {
         new Status.Buffers(buffers.memoryUsed(), buffers.diskUsed(), buffers.memoryLimit(), buffers.diskLimit()));
   }
 
+  /**
+   * Ready when at least one backend is, by {@link io.sluice.backend.Readiness}: from what recent traffic showed of
+   * it, with a probe of a backend only after a quiet spell, at most once per interval. Never a connection per call.
+   */
   @Override
   public Future<Boolean> ready() {
-    List<Future<Boolean>> probes = new ArrayList<>();
+    List<Future<Boolean>> each = new ArrayList<>();
     for (Upstream u : upstreams.all()) {
-      probes.add(u.connector().probe());
+      Future<Boolean> r = u.readiness().ready();
+      if (r.isComplete() && Boolean.TRUE.equals(r.result())) {
+        return r;
+      }
+      each.add(r);
     }
-    return Future.join(probes).transform(ar -> {
-      for (Future<Boolean> p : probes) {
-        if (p.succeeded() && p.result()) {
+    return Future.join(each).transform(ar -> {
+      for (Future<Boolean> r : each) {
+        if (r.succeeded() && Boolean.TRUE.equals(r.result())) {
           return Future.succeededFuture(true);
         }
       }

@@ -31,6 +31,8 @@ public final class Proxy implements Handler<HttpServerRequest> {
 
   private final Vertx vertx;
   private final Upstreams upstreams;
+  private static final Handler<Throwable> IGNORED = t -> { };
+
   private final Stats stats;
   private final Settings settings;
   private final Forwarding forwarding;
@@ -99,6 +101,9 @@ public final class Proxy implements Handler<HttpServerRequest> {
 
   /** Called for every new client connection, on its event loop. */
   public void connected(HttpConnection connection) {
+    // A client that resets its connection is an expected event: its exchange learns of it from the close. Without a
+    // handler Vert.x would log each reset at ERROR.
+    connection.exceptionHandler(IGNORED);
     connections.get().opened(connection);
   }
 

@@ -1,6 +1,8 @@
 package io.sluice.status;
 
 import io.sluice.kernel.KernelQueue;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -59,13 +61,23 @@ public record Status(List<Listener> listeners, Queue queue, List<Backend> backen
    * @param kernelQueue  its listening socket's accept queue, when the kernel will say (a local backend)
    * @param lastDecision the limit's last move, or {@code null} when it never moved
    * @param limitChanges how often the limit moved, for each direction and reason seen so far
+   * @param connections  the connections open to it now
+   * @param retries      how often a request was sent to it again, by reason label, every reason present
    */
   public record Backend(String name, String address, String protocol, String limitSetting, int limitCurrent,
       int inflight, boolean paused, KernelQueue kernelQueue, LimitDecision lastDecision,
-      List<LimitChange> limitChanges) {
+      List<LimitChange> limitChanges, Connections connections, Map<String, Long> retries) {
     public Backend {
       limitChanges = List.copyOf(limitChanges);
+      retries = Collections.unmodifiableMap(new LinkedHashMap<>(retries));
     }
+  }
+
+  /**
+   * @param open connecting, carrying a request, or idle; at most the limit, but for a moment after the limit dropped
+   * @param idle kept for the next request
+   */
+  public record Connections(int open, int idle) {
   }
 
   /**

@@ -60,7 +60,8 @@ final class FakeControl implements Control {
         "uwsgi", setting.toString(), setting.isAuto() ? 3 : setting.fixed(), 1, false,
         name.equals("app") ? new KernelQueue.Known(7, 2, 100) : new KernelQueue.Unknown("no listener"),
         name.equals("app") ? new Status.LimitDecision("up", "slow_start", 2, 3, 1234) : null,
-        name.equals("app") ? List.of(new Status.LimitChange("up", "slow_start", 2)) : List.of())));
+        name.equals("app") ? List.of(new Status.LimitChange("up", "slow_start", 2)) : List.of(),
+        new Status.Connections(1, 0), Map.of("stale_connection", 0L))));
     Map<String, Long> outcomes = new LinkedHashMap<>();
     for (io.sluice.server.RequestOutcome o : io.sluice.server.RequestOutcome.values()) {
       outcomes.put(o.label(), (long) o.ordinal());

@@ -20,6 +20,7 @@ class StatusJsonTest {
     assertEquals(new JsonObject("{\"name\":\"app\",\"address\":\"unix:/run/app.sock\",\"protocol\":\"uwsgi\","
         + "\"limit\":{\"setting\":\"auto\",\"current\":3,\"lastDecision\":{\"direction\":\"up\",\"reason\":"
         + "\"slow_start\",\"from\":2,\"to\":3,\"agoMs\":1234}},\"inflight\":1,\"paused\":false,"
+        + "\"connections\":{\"open\":1,\"idle\":0},\"retries\":{\"stale_connection\":0},"
         + "\"kernelQueue\":{\"depth\":2,\"max\":100}}"), s.getJsonArray("backends").getValue(0));
     assertEquals(new JsonObject("{\"soft\":20000,\"hard\":20000,\"open\":31}"), s.getJsonObject("fds"));
     assertEquals(new JsonObject("{\"memory\":4096,\"disk\":65536,\"memoryBudget\":1048576,"

@@ -23,9 +23,11 @@ import io.sluice.testing.ScriptedConnector;
 import io.sluice.testing.TestLoop;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The backend side of a request on the fake clock, against scripted backends: no sockets, no sleeps. */
@@ -50,7 +52,7 @@ class BackendCallTest {
       limits.add(l);
       BackendConfig config = BackendConfig.of("b" + all.size(), new Address.Unix(Path.of("/run/b.sock")),
           Protocol.HTTP, LimitSetting.of(limit));
-      all.add(new Upstream(all.size(), config, p, connector, listener -> l));
+      all.add(new Upstream(all.size(), config, p, connector, listener -> l, time));
     }
     Dispatcher d = new Dispatcher(all.stream().map(Upstream::lane).toList(), new FifoLine(2, 10 * SECOND), time,
         time);
@@ -262,6 +264,132 @@ class BackendCallTest {
     second.head(200, "Content-Length", "0").end();
     assertEquals(List.of("head 200", "end"), client.events);
     assertEquals(List.of(Outcome.SUCCESS, Outcome.SUCCESS), limits.get(0).outcomes, "one permit each, both served");
+  }
+
+  private Map<String, Long> retries(int backend) {
+    return upstreams.all().get(backend).retries();
+  }
+
+  @Test
+  void aStaleConnectionRetryIsCounted() {
+    httpBackends(1, 1);
+    start(new RecordingClient(), "GET");
+    connectors.get(0).last().head(200, "Content-Length", "0").end();
+    start(new RecordingClient(), "HEAD");
+    connectors.get(0).last().closeByBackend(null);
+    assertEquals(Map.of("stale_connection", 1L, "reset_before_response", 0L, "closed_before_response", 0L),
+        retries(0));
+  }
+
+  @Test
+  void aNewConnectionResetBeforeAnyByteQueuesAnIdempotentRequestAgainFirstInLine() {
+    httpBackends(1, 1);
+    RecordingClient client = new RecordingClient();
+    start(client, "GET");
+    RecordingClient behind = new RecordingClient();
+    start(behind, "GET");
+    assertEquals(1, upstreams.dispatcher().depth());
+
+    connectors.get(0).last().closeByBackend(new IOException("Connection reset by peer"));
+
+    assertEquals(List.of(), client.events, "the client sees nothing of it");
+    assertEquals(List.of(Outcome.IGNORED), limits.get(0).outcomes, "it says nothing about capacity");
+    assertEquals(1L, retries(0).get("reset_before_response"));
+    assertEquals(2, upstreams.dispatcher().depth(), "queued again");
+    assertTrue(upstreams.dispatcher().snapshot().backends().get(0).paused(), "as after a refused connect");
+
+    time.advanceMillis(20);
+    assertEquals(2, connectors.get(0).connects, "first in line: served before the request queued behind it");
+    connectors.get(0).last().head(200, "Content-Length", "2").body("ok").end();
+    assertEquals(List.of("head 200", "body ok", "end"), client.events);
+    assertEquals(List.of(), behind.events);
+    assertEquals(1, inflight(0), "then the one that was behind it");
+    assertEquals(0, upstreams.dispatcher().depth());
+  }
+
+  @Test
+  void anIdempotentRequestIsQueuedAgainOnlyOnceAndThenFails() {
+    httpBackends(1, 1);
+    RecordingClient client = new RecordingClient();
+    start(client, "PUT");
+    connectors.get(0).last().closeByBackend(null);
+    assertEquals(1L, retries(0).get("closed_before_response"));
+    time.advanceMillis(20);
+    connectors.get(0).last().closeByBackend(null);
+
+    assertEquals(List.of("failed CLOSED"), client.events);
+    assertEquals(1L, retries(0).get("closed_before_response"));
+    assertEquals(2, connectors.get(0).connects);
+    assertEquals(0, inflight(0));
+  }
+
+  @Test
+  void aRequestQueuedAgainMayGoToAnotherBackend() {
+    httpBackends(1, 2);
+    RecordingClient client = new RecordingClient();
+    start(client, "DELETE");
+    connectors.get(0).last().closeByBackend(null);
+
+    assertEquals(1, connectors.get(1).connects, "granted again at once, to the backend that is not paused");
+    connectors.get(1).last().head(204).end();
+    assertEquals(List.of("head 204", "end"), client.events);
+  }
+
+  @Test
+  void postAndPatchDroppedUnansweredAre502AndNeverSentAgain() {
+    for (String method : List.of("POST", "PATCH")) {
+      connectors.clear();
+      limits.clear();
+      httpBackends(1, 1);
+      RecordingClient client = new RecordingClient();
+      start(client, method);
+      connectors.get(0).last().closeByBackend(new IOException("Connection reset by peer"));
+      assertEquals(List.of("failed CLOSED"), client.events, method);
+      time.advanceMillis(1000);
+      assertEquals(1, connectors.get(0).connects, method);
+      assertEquals(0L, retries(0).values().stream().mapToLong(Long::longValue).sum(), method);
+    }
+  }
+
+  @Test
+  void aResponseCutShortIsNeverSentAgain() {
+    httpBackends(1, 1);
+    RecordingClient client = new RecordingClient();
+    start(client, "GET");
+    connectors.get(0).last().head(200, "Content-Length", "10").body("part");
+    connectors.get(0).last().closeByBackend(null);
+    assertEquals(List.of("head 200", "body part", "failed CLOSED"), client.events);
+    assertEquals(1, connectors.get(0).connects);
+  }
+
+  @Test
+  void aRequestWhoseClientLeftIsNotQueuedAgain() {
+    httpBackends(1, 1);
+    RecordingClient client = new RecordingClient();
+    BackendCall call = start(client, "GET");
+    call.cancel();
+    connectors.get(0).last().closeByBackend(null);
+    assertEquals(List.of("cancelled"), client.events);
+    assertEquals(0, upstreams.dispatcher().depth());
+    assertEquals(0, inflight(0));
+  }
+
+  @Test
+  void connectsAndResponsesMakeTheBackendReadyWithoutAProbe() {
+    httpBackends(1, 1);
+    start(new RecordingClient(), "GET");
+    connectors.get(0).last().head(200, "Content-Length", "0").end();
+    assertTrue(upstreams.all().get(0).readiness().ready().result());
+    assertEquals(0, connectors.get(0).probes);
+  }
+
+  @Test
+  void aBackendWhoseConnectsAreRefusedIsNotReady() {
+    httpBackends(1, 1);
+    connectors.get(0).refuseDown();
+    start(new RecordingClient(), "GET");
+    assertFalse(upstreams.all().get(0).readiness().ready().result());
+    assertEquals(0, connectors.get(0).probes);
   }
 
   @Test

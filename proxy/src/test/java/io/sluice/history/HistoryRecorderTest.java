@@ -40,7 +40,7 @@ class HistoryRecorderTest {
           List.of(new Status.Listener("127.0.0.1:8080", "max", 4096, 4096, new KernelQueue.Known(2, 5, 4096))),
           new Status.Queue(depth, depth, "max", 19000, 60000, 1500, drain),
           List.of(new Status.Backend("app", "unix:/run/app.sock", "uwsgi", setting, limit, inflight, paused,
-              backendQueue, lastDecision, changes)),
+              backendQueue, lastDecision, changes, new Status.Connections(0, 0), Map.of())),
           new Status.Totals(received, outcomes), new Status.Fds(1024, 4096, 42));
     }
   }

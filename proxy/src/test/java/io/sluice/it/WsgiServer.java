@@ -26,11 +26,13 @@ final class WsgiServer implements AutoCloseable {
   private static final Path UWSGI_PLUGIN = Path.of("/usr/lib/uwsgi/plugins/python3_plugin.so");
 
   private final Process process;
+  private final List<String> command;
   private final Path socket;
   private final Path log;
 
-  private WsgiServer(Process process, Path socket, Path log) {
+  private WsgiServer(Process process, List<String> command, Path socket, Path log) {
     this.process = process;
+    this.command = command;
     this.socket = socket;
     this.log = log;
   }
@@ -92,8 +94,8 @@ final class WsgiServer implements AutoCloseable {
   }
 
   private static WsgiServer start(List<String> cmd, Path socket, Path log) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    WsgiServer server = new WsgiServer(p, socket, log);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    WsgiServer server = new WsgiServer(p, cmd, socket, log);
     try {
       eventually(() -> {
         if (!p.isAlive()) {
@@ -116,6 +118,24 @@ final class WsgiServer implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * Kills the server and all its processes with SIGKILL, as the OOM killer or a crash would, and waits until they
+   * are gone; its socket file stays behind.
+   */
+  void kill() throws InterruptedException {
+    List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+    all.add(process.toHandle());
+    all.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle h : all) {
+      h.onExit().join();
+    }
+  }
+
+  /** The same server started again (after {@link #kill}), on the same socket; waits until it accepts. */
+  WsgiServer startAgain() throws Exception {
+    return start(command, socket, log);
   }
 
   Path socket() {

@@ -21,6 +21,7 @@ class PrometheusMetricsTest {
   private final AtomicInteger depth = new AtomicInteger();
   private final AtomicInteger calls = new AtomicInteger();
   private volatile List<Status.LimitChange> changes = List.of();
+  private volatile Map<String, Long> retries = Map.of("stale_connection", 0L, "reset_before_response", 0L);
 
   @AfterEach
   void close() {
@@ -37,7 +38,8 @@ class PrometheusMetricsTest {
             new Status.Listener("unix:/run/s.sock", "100", 100, 4096, new KernelQueue.Unknown("not sampled yet"))),
         new Status.Queue(depth.get(), 9, "max", 19000, 60000, 1500, 12.5),
         List.of(new Status.Backend("app", "unix:/run/app.sock", "uwsgi", "auto", 3, 2, true,
-            new KernelQueue.Known(2, 5, 100), null, changes)),
+            new KernelQueue.Known(2, 5, 100), null, changes, new Status.Connections(2, 0),
+            retries)),
         new Status.Totals(50, outcomes), new Status.Fds(1024, 4096, 30),
         new Status.Buffers(1234, 5678, 1 << 20, 1 << 30));
   }
@@ -96,6 +98,20 @@ class PrometheusMetricsTest {
         "slow_start"));
     assertEquals(1, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "down", "reason",
         "backend_queue"));
+  }
+
+  @Test
+  void retriesAreCountedByReasonFromTheStartAndConnectionsAreGauges() throws Exception {
+    metrics.bind(this::status);
+    PrometheusText t = scrape();
+    assertEquals(0, t.value("sluice_backend_retries_total", "backend", "app", "reason", "stale_connection"));
+    assertEquals("counter", t.types().get("sluice_backend_retries_total"));
+    retries = Map.of("stale_connection", 2L, "reset_before_response", 5L);
+    t = scrape();
+    assertEquals(2, t.value("sluice_backend_retries_total", "backend", "app", "reason", "stale_connection"));
+    assertEquals(5, t.value("sluice_backend_retries_total", "backend", "app", "reason", "reset_before_response"));
+    assertEquals(2, t.value("sluice_backend_connections", "backend", "app"));
+    assertEquals(0, t.value("sluice_backend_idle_connections", "backend", "app"));
   }
 
   @Test

@@ -97,4 +97,55 @@ class FifoLineTest {
     assertEquals("timeout: 0ns (expected: > 0)",
         assertThrows(IllegalArgumentException.class, () -> line.setTimeoutNanos(0)).getMessage());
   }
+
+  @Test
+  void aFreedSlotGoesToTheFirstRequestOfTheSameLoopButNobodyIsOvertakenMoreThanABoundedNumberOfTimes() {
+    FifoLine big = new FifoLine(1000, 10 * SECOND);
+    Object loopA = new Object();
+    Object loopB = new Object();
+    Waiter first = new Waiter(new RecordingTicket("b0"), loopB);
+    big.add(first);
+    List<Waiter> as = new ArrayList<>();
+    for (int i = 0; i < FifoLine.MAX_OVERTAKEN + 2; i++) {
+      Waiter a = new Waiter(new RecordingTicket("a" + i), loopA);
+      as.add(a);
+      big.add(a);
+    }
+
+    for (int i = 0; i < FifoLine.MAX_OVERTAKEN; i++) {
+      assertSame(as.get(i), big.nextFor(0, loopA), "overtaking " + i);
+    }
+    assertSame(first, big.nextFor(0, loopA), "overtaken enough: its turn, whatever its loop");
+    assertSame(as.get(FifoLine.MAX_OVERTAKEN), big.nextFor(0, loopB), "nobody of loop B left: the front");
+    assertSame(as.get(FifoLine.MAX_OVERTAKEN + 1), big.next(0));
+  }
+
+  @Test
+  void aRequestOfTheSameLoopIsLookedForOnlyNearTheFront() {
+    FifoLine big = new FifoLine(1000, 10 * SECOND);
+    Object loopA = new Object();
+    Object loopB = new Object();
+    List<Waiter> bs = new ArrayList<>();
+    for (int i = 0; i < FifoLine.AFFINITY_SCAN; i++) {
+      Waiter b = new Waiter(new RecordingTicket("b" + i), loopB);
+      bs.add(b);
+      big.add(b);
+    }
+    big.add(new Waiter(new RecordingTicket("a"), loopA));
+    assertSame(bs.get(0), big.nextFor(0, loopA));
+    assertEquals(0, bs.get(1).overtaken);
+  }
+
+  @Test
+  void theAdaptiveLinePrefersTheSameLoopToo() {
+    AdaptiveLine adaptive = new AdaptiveLine(1000, 10 * SECOND, SECOND / 2);
+    Object loopA = new Object();
+    Object loopB = new Object();
+    Waiter b = new Waiter(new RecordingTicket("b"), loopB);
+    Waiter a = new Waiter(new RecordingTicket("a"), loopA);
+    adaptive.add(b);
+    adaptive.add(a);
+    assertSame(a, adaptive.nextFor(0, loopA));
+    assertSame(b, adaptive.nextFor(0, loopA));
+  }
 }

@@ -3,6 +3,7 @@ package io.sluice.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.admin.InvalidLimitsException;
@@ -39,6 +40,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Limits applied live, on fakes of the kernel and the backends. */
@@ -52,17 +55,22 @@ class LiveControlTest {
       new LiveListener(new Address.Tcp("127.0.0.1", 8080), 4096),
       new LiveListener(new Address.Tcp("127.0.0.1", 8081), 4096));
   private final Backlogs backlogs = new Backlogs(listeners, kernel, MaxOr.MAX);
+  private final ScriptedConnector connector = new ScriptedConnector(time, SECOND);
   private final BufferBudget buffers = new BufferBudget(64 * 1024, 1 << 20);
   private final Upstream app;
   private final Upstreams upstreams;
   private final LiveControl control;
+  /** Counting descriptors for {@code queue.max: max} blocks while a test holds this. */
+  private volatile CountDownLatch fdWalkHeld = new CountDownLatch(0);
+  private final CountDownLatch fdWalkStarted = new CountDownLatch(1);
 
   LiveControlTest() {
     BackendConfig config = BackendConfig.of("app", new Address.Unix(Path.of("/run/app.sock")), Protocol.HTTP,
         LimitSetting.AUTO);
     RecordingLimit learned = new RecordingLimit(8);
     learned.last = new Decision(time.getAsLong() - 1500 * 1_000_000L, 4, 8, Reason.SLOW_START);
-    app = new Upstream(0, config, new HttpProtocol(), new ScriptedConnector(time, SECOND), listener -> learned);
+    app = new Upstream(0, config, new HttpProtocol(), connector, listener -> learned,
+        time);
     Dispatcher dispatcher = new Dispatcher(List.of(app.lane()), new FifoLine(100, 60 * SECOND), time, time);
     upstreams = new Upstreams(List.of(app), dispatcher, Metrics.noop(), time);
     FixedKernel fixed = new FixedKernel(Map.of());
@@ -71,7 +79,7 @@ class LiveControlTest {
     Map<String, LimitSetting> limits = new LinkedHashMap<>();
     limits.put("app", LimitSetting.AUTO);
     control = new LiveControl(new Limits(MaxOr.MAX, MaxOr.of(100), Duration.ofSeconds(60), limits), listeners,
-        backlogs, 100, upstreams, new Stats(), sampler, () -> 1234, time, buffers);
+        backlogs, 100, upstreams, new Stats(), sampler, this::countDescriptors, time, buffers);
   }
 
   @Test
@@ -164,6 +172,60 @@ class LiveControlTest {
     kernel.relistens.clear();
     backlogs.somaxconnChanged(4096);
     assertEquals(List.of(), kernel.relistens);
+  }
+
+  private int countDescriptors() {
+    fdWalkStarted.countDown();
+    try {
+      fdWalkHeld.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 1234;
+  }
+
+  @Test
+  void statusAndOtherChangesDoNotWaitForAPatchCountingDescriptors() throws Exception {
+    fdWalkHeld = new CountDownLatch(1);
+    Thread patch = new Thread(() -> {
+      try {
+        control.apply(control.limits().withQueueMax(MaxOr.MAX));
+      } catch (InvalidLimitsException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    patch.start();
+    try {
+      assertTrue(fdWalkStarted.await(30, TimeUnit.SECONDS));
+      assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+        assertEquals(100, control.status().queue().effectiveMax(), "status is read while the PATCH counts");
+        control.apply(control.limits().withQueueTimeout(Duration.ofSeconds(5)));
+      }, "the control's lock is not held while descriptors are counted");
+    } finally {
+      fdWalkHeld.countDown();
+      patch.join();
+    }
+    assertEquals(1234, control.status().queue().effectiveMax(), "the PATCH that waited is in force");
+  }
+
+  @Test
+  void readinessComesFromRecentOutcomesAndProbesAtMostOncePerInterval() {
+    for (int i = 0; i < 50; i++) {
+      assertTrue(control.ready().result());
+      time.advanceMillis(100);
+    }
+    assertEquals(1, connector.probes, "5 s of checks, nothing else known: one probe");
+    connector.probeAnswer = () -> io.vertx.core.Future.succeededFuture(false);
+    time.advanceMillis(1000);
+    assertEquals(false, control.ready().result());
+    assertEquals(2, connector.probes);
+  }
+
+  @Test
+  void aLowerLimitClosesTheIdleConnectionsOverIt() throws Exception {
+    control.apply(control.limits().withBackendLimit("app", LimitSetting.of(2)));
+    assertEquals(1, connector.trims);
+    assertEquals(2, connector.limit.getAsInt(), "the connector reads the limit in force");
   }
 
   /** The listen backlog calls, written down; {@code refusePort}'s listener refuses a new one. */

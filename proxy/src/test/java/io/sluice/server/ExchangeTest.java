@@ -328,6 +328,10 @@ class ExchangeTest {
     FakeClient client = new FakeClient();
     start(client);
     backend().closeByBackend(null);
+    // A GET the backend dropped unanswered is queued again once, after the backend's short backoff.
+    time.advanceMillis(20);
+    assertEquals(2, connector.connects);
+    backend().closeByBackend(null);
     assertEquals(502, client.status);
     assertTrue(client.written.get(0).startsWith("end 502 Bad Gateway: the backend failed: "), client.written.get(0));
     assertEquals(1, count(RequestOutcome.BACKEND_ERROR));

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,11 @@ public final class ScriptedConnector implements Connector {
   private final CallTimeouts timeouts;
   public final List<ScriptedConnection> opened = new ArrayList<>();
   public int connects;
+  public int probes;
+  public int trims;
+  /** What the next probes answer; a held promise keeps them under way. */
+  public Supplier<Future<Boolean>> probeAnswer = () -> Future.succeededFuture(true);
+  public IntSupplier limit;
 
   public ScriptedConnector(FakeTime time, long timeoutNanos) {
     this.timeouts = new CallTimeouts(timeoutNanos, time, (millis, task) -> { });
@@ -59,6 +65,26 @@ public final class ScriptedConnector implements Connector {
   }
 
   @Override
+  public void limitBy(IntSupplier limit) {
+    this.limit = limit;
+  }
+
+  @Override
+  public void trim() {
+    trims++;
+  }
+
+  @Override
+  public int openConnections() {
+    return (int) opened.stream().filter(c -> !c.closed).count();
+  }
+
+  @Override
+  public int idleConnections() {
+    return idle.size();
+  }
+
+  @Override
   public BackendConnection idle() {
     return idle.pollFirst();
   }
@@ -86,7 +112,8 @@ public final class ScriptedConnector implements Connector {
 
   @Override
   public Future<Boolean> probe() {
-    return Future.succeededFuture(true);
+    probes++;
+    return probeAnswer.get();
   }
 
   @Override

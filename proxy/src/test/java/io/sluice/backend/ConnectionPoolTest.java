@@ -1,0 +1,198 @@
+package io.sluice.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.testing.FakeTime;
+import io.sluice.testing.TestLoop;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The count of connections open to a backend and the idle ones per loop, on the fake clock. */
+class ConnectionPoolTest {
+
+  private static final long MAX_IDLE = 1_000_000_000L;
+
+  private final FakeTime time = new FakeTime();
+  private final AtomicInteger limit = new AtomicInteger(3);
+  private final ConnectionPool<Conn> pool = new ConnectionPool<>(limit::get, time, MAX_IDLE, 256);
+  private final TestLoop loopA = new TestLoop();
+  private final TestLoop loopB = new TestLoop();
+  private final ConnectionPool<Conn>.Local a = pool.local(loopA, time);
+  private final ConnectionPool<Conn>.Local b = pool.local(loopB, time);
+
+  /** A connection that releases its count once when closed, as a socket connection does. */
+  private final class Conn implements ConnectionPool.Member {
+    boolean closed;
+    long idleSince;
+
+    Conn() {
+      pool.opened();
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        pool.released();
+      }
+    }
+
+    @Override
+    public boolean closed() {
+      return closed;
+    }
+
+    @Override
+    public long idleSince() {
+      return idleSince;
+    }
+
+    @Override
+    public void idleSince(long nanos) {
+      idleSince = nanos;
+    }
+  }
+
+  @Test
+  void theMostRecentlyUsedIdleConnectionIsReusedFirst() {
+    Conn first = new Conn();
+    Conn second = new Conn();
+    assertTrue(a.give(first));
+    time.advanceMillis(10);
+    assertTrue(a.give(second));
+    assertEquals(2, pool.idle());
+
+    assertSame(second, a.take());
+    assertSame(first, a.take());
+    assertNull(a.take());
+    assertEquals(0, pool.idle());
+    assertEquals(2, pool.open(), "taken, not closed");
+  }
+
+  @Test
+  void aConnectionWhoseCallEndsWhileTheConnectionsInUseFillTheLimitIsClosedNotKept() {
+    Conn[] c = {new Conn(), new Conn(), new Conn()};
+    limit.set(2);
+
+    assertFalse(a.give(c[0]), "3 in use, limit 2");
+    assertTrue(c[0].closed);
+    assertTrue(a.give(c[1]), "2 open now");
+    assertTrue(a.give(c[2]));
+    assertEquals(2, pool.open());
+    assertEquals(2, pool.idle());
+  }
+
+  @Test
+  void aConnectionKeptWhileIdleOnesTakeTheTotalOverTheLimitReplacesTheOldestOfThem() {
+    Conn old = new Conn();
+    Conn inUse = new Conn();
+    a.give(old);
+    Conn elsewhere = new Conn();
+    b.give(elsewhere);
+    new Conn();
+    loopA.offLoop = true;
+    loopB.offLoop = true;
+    assertEquals(4, pool.open(), "a connect on a third loop, before the others trimmed");
+
+    time.advanceMillis(1);
+    assertTrue(a.give(inUse), "the connection just freed is the one the next call here reuses");
+    assertTrue(old.closed, "this loop's oldest idle one goes instead");
+    assertFalse(inUse.closed);
+    assertEquals(3, pool.open());
+    loopA.runTasks();
+    loopB.runTasks();
+    assertFalse(elsewhere.closed, "back at the limit: nothing more to close");
+  }
+
+  @Test
+  void aNewConnectionOverTheLimitClosesTheOldestIdleOnesOfOtherLoops() {
+    Conn older = new Conn();
+    Conn newer = new Conn();
+    Conn busy = new Conn();
+    b.give(older);
+    time.advanceMillis(10);
+    b.give(newer);
+    assertEquals(3, pool.open());
+
+    loopB.offLoop = true;
+    new Conn();
+    assertEquals(1, loopB.pendingTasks(), "loop B is asked, on its own thread");
+    assertFalse(older.closed);
+    loopB.runTasks();
+
+    assertTrue(older.closed, "the oldest goes first");
+    assertFalse(newer.closed);
+    assertFalse(busy.closed);
+    assertEquals(3, pool.open(), "back at the limit");
+    assertEquals(1, b.size());
+  }
+
+  @Test
+  void aLimitThatDropsClosesTheSurplusIdleConnections() {
+    Conn[] c = {new Conn(), new Conn(), new Conn()};
+    for (Conn x : c) {
+      a.give(x);
+    }
+    limit.set(1);
+    pool.trim();
+    loopA.runTasks();
+    assertEquals(1, pool.open());
+    assertEquals(1, pool.idle());
+    assertFalse(c[2].closed, "the most recently used stays");
+  }
+
+  @Test
+  void idleConnectionsAreClosedByTheSweepOnceTheyPassTheIdleAgeOldestFirst() {
+    Conn old = new Conn();
+    a.give(old);
+    time.advanceMillis(600);
+    Conn recent = new Conn();
+    a.give(recent);
+
+    time.advanceMillis(500);
+    assertTrue(old.closed, "idle for 1.1 s: closed without anyone asking for a connection");
+    assertFalse(recent.closed);
+    assertEquals(1, pool.idle());
+
+    time.advanceMillis(800);
+    assertTrue(recent.closed);
+    assertEquals(0, pool.open());
+    assertEquals(0, time.pendingTasks(), "no sweep runs while nothing is idle");
+  }
+
+  @Test
+  void aStaleConnectionIsNeverHandedOut() {
+    Conn c = new Conn();
+    a.give(c);
+    time.advanceMillis(1000);
+    // Before the sweep came round to it.
+    assertNull(a.take());
+    assertTrue(c.closed);
+  }
+
+  @Test
+  void aProbeIsCountedOnlyBelowTheLimit() {
+    new Conn();
+    new Conn();
+    assertTrue(pool.tryOpened());
+    assertEquals(3, pool.open());
+    assertFalse(pool.tryOpened(), "at the limit: no probe");
+    pool.released();
+    assertEquals(2, pool.open());
+  }
+
+  @Test
+  void anIdleConnectionTheBackendClosedIsForgotten() {
+    Conn c = new Conn();
+    a.give(c);
+    c.close();
+    a.remove(c);
+    assertEquals(0, pool.idle());
+    assertEquals(0, pool.open());
+    assertNull(a.take());
+  }
+}
