@@ -47,6 +47,15 @@ final class ForwardedHeaders {
   private static final int XFH = 5;
   private static final int FWD = 6;
   private static final int XRS = 7;
+  private static final HeaderNames KINDS = HeaderNames.none()
+      .with(HOST, "host")
+      .with(XFF, "x-forwarded-for")
+      .with(XFP, "x-forwarded-proto")
+      .with(XFH, "x-forwarded-host")
+      .with(FWD, "forwarded")
+      .with(XRS, "x-request-start")
+      .with(DROPPED, "proxy", "expect", "content-length", "x-forwarded-ssl", "proxy-authorization",
+          "x-forwarded-protocol");
 
   private ForwardedHeaders() {
   }
@@ -91,36 +100,25 @@ final class ForwardedHeaders {
       String name = e.getKey();
       String value = e.getValue();
       switch (kind(name)) {
-        case ORDINARY:
+        case ORDINARY -> {
           if (name.indexOf('_') < 0 && !HopByHop.listed(named, name)) {
             out.add(name, value);
           }
-          break;
-        case HOST:
+        }
+        case HOST -> {
           if (host == null) {
             host = authority != null ? authority : value;
             out.add(name, host);
           }
-          break;
-        case XFF:
-          xff = join(xff, value);
-          break;
-        case XFP:
-          proto = join(proto, value);
-          break;
-        case XFH:
-          forwardedHost = join(forwardedHost, value);
-          break;
-        case FWD:
-          forwarded = join(forwarded, value);
-          break;
-        case XRS:
-          if (start == null) {
-            start = value;
-          }
-          break;
-        default:
-          break;
+        }
+        case XFF -> xff = join(xff, value);
+        case XFP -> proto = join(proto, value);
+        case XFH -> forwardedHost = join(forwardedHost, value);
+        case FWD -> forwarded = join(forwarded, value);
+        case XRS -> start = start == null ? value : start;
+        default -> {
+          // dropped
+        }
       }
     }
     if (host == null) {
@@ -150,37 +148,9 @@ final class ForwardedHeaders {
     return new Result(out, keepProto ? scheme(proto, hop.scheme()) : hop.scheme());
   }
 
-  /** Which of the names this class treats apart {@code name} is, by length first: most names are ORDINARY at once. */
+  /** Which of the names this class treats apart {@code name} is. */
   private static int kind(String name) {
-    if (HopByHop.is(name)) {
-      return DROPPED;
-    }
-    switch (name.length()) {
-      case 4:
-        return name.equalsIgnoreCase("host") ? HOST : ORDINARY;
-      case 5:
-        return name.equalsIgnoreCase("proxy") ? DROPPED : ORDINARY;
-      case 6:
-        return name.equalsIgnoreCase("expect") ? DROPPED : ORDINARY;
-      case 9:
-        return name.equalsIgnoreCase("forwarded") ? FWD : ORDINARY;
-      case 14:
-        return name.equalsIgnoreCase("content-length") ? DROPPED : ORDINARY;
-      case 15:
-        return name.equalsIgnoreCase("x-forwarded-for") ? XFF
-            : name.equalsIgnoreCase("x-request-start") ? XRS
-            : name.equalsIgnoreCase("x-forwarded-ssl") ? DROPPED : ORDINARY;
-      case 16:
-        return name.equalsIgnoreCase("x-forwarded-host") ? XFH : ORDINARY;
-      case 17:
-        return name.equalsIgnoreCase("x-forwarded-proto") ? XFP : ORDINARY;
-      case 19:
-        return name.equalsIgnoreCase("proxy-authorization") ? DROPPED : ORDINARY;
-      case 20:
-        return name.equalsIgnoreCase("x-forwarded-protocol") ? DROPPED : ORDINARY;
-      default:
-        return ORDINARY;
-    }
+    return HopByHop.is(name) ? DROPPED : KINDS.kind(name, ORDINARY);
   }
 
   private static String join(String list, String value) {
