@@ -33,11 +33,11 @@ import java.util.Set;
  */
 final class ForwardedHeaders {
 
-  static final String X_FORWARDED_FOR = "X-Forwarded-For";
-  static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
-  static final String X_FORWARDED_HOST = "X-Forwarded-Host";
-  static final String FORWARDED = "Forwarded";
-  static final String X_REQUEST_START = "X-Request-Start";
+  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  private static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+  private static final String FORWARDED = "Forwarded";
+  private static final String X_REQUEST_START = "X-Request-Start";
 
   private static final int ORDINARY = 0;
   private static final int DROPPED = 1;
@@ -49,11 +49,11 @@ final class ForwardedHeaders {
   private static final int XRS = 7;
   private static final HeaderNames KINDS = HeaderNames.none()
       .with(HOST, "host")
-      .with(XFF, "x-forwarded-for")
-      .with(XFP, "x-forwarded-proto")
-      .with(XFH, "x-forwarded-host")
-      .with(FWD, "forwarded")
-      .with(XRS, "x-request-start")
+      .with(XFF, X_FORWARDED_FOR)
+      .with(XFP, X_FORWARDED_PROTO)
+      .with(XFH, X_FORWARDED_HOST)
+      .with(FWD, FORWARDED)
+      .with(XRS, X_REQUEST_START)
       .with(DROPPED, "proxy", "expect", "content-length", "x-forwarded-ssl", "proxy-authorization",
           "x-forwarded-protocol");
 
