@@ -97,7 +97,7 @@ final class Exchange implements ClientSide {
     }
     boolean chunked = request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
     if (declared > 0 || chunked) {
-      if (!proxy.budget().couldHold(declared > 0 ? declared : -1, settings.memoryBuffer())) {
+      if (!proxy.couldBuffer(declared > 0 ? declared : -1)) {
         buffersFull();
         return;
       }

@@ -124,12 +124,13 @@ public final class Proxy implements Handler<HttpServerRequest> {
     return stats;
   }
 
-  BufferBudget budget() {
-    return budget;
-  }
-
   long now() {
     return clock.getAsLong();
+  }
+
+  /** Whether a body of {@code declared} bytes (-1 when unknown) could be buffered now: see the budget's couldHold. */
+  boolean couldBuffer(long declared) {
+    return budget.couldHold(declared, settings.memoryBuffer());
   }
 
   /** A buffer for a whole body: the one place they are made, all drawing on the one budget. */
