@@ -39,22 +39,17 @@ final class ForwardedHeaders {
   private static final String FORWARDED = "Forwarded";
   private static final String X_REQUEST_START = "X-Request-Start";
 
-  private static final int ORDINARY = 0;
-  private static final int DROPPED = 1;
-  private static final int HOST = 2;
-  private static final int XFF = 3;
-  private static final int XFP = 4;
-  private static final int XFH = 5;
-  private static final int FWD = 6;
-  private static final int XRS = 7;
-  private static final HeaderNames KINDS = HeaderNames.none()
-      .with(HOST, "host")
-      .with(XFF, X_FORWARDED_FOR)
-      .with(XFP, X_FORWARDED_PROTO)
-      .with(XFH, X_FORWARDED_HOST)
-      .with(FWD, FORWARDED)
-      .with(XRS, X_REQUEST_START)
-      .with(DROPPED, "proxy", "expect", "content-length", "x-forwarded-ssl", "proxy-authorization",
+  /** What a header is to this class: most are ORDINARY, forwarded as they are; DROPPED ones never are. */
+  private enum Kind { ORDINARY, DROPPED, HOST, XFF, XFP, XFH, FWD, XRS }
+
+  private static final HeaderNames<Kind> KINDS = HeaderNames.<Kind>none()
+      .with(Kind.HOST, "host")
+      .with(Kind.XFF, X_FORWARDED_FOR)
+      .with(Kind.XFP, X_FORWARDED_PROTO)
+      .with(Kind.XFH, X_FORWARDED_HOST)
+      .with(Kind.FWD, FORWARDED)
+      .with(Kind.XRS, X_REQUEST_START)
+      .with(Kind.DROPPED, "proxy", "expect", "content-length", "x-forwarded-ssl", "proxy-authorization",
           "x-forwarded-protocol");
 
   private ForwardedHeaders() {
@@ -116,8 +111,8 @@ final class ForwardedHeaders {
         case XFH -> forwardedHost = join(forwardedHost, value);
         case FWD -> forwarded = join(forwarded, value);
         case XRS -> start = start == null ? value : start;
-        default -> {
-          // dropped
+        case DROPPED -> {
+          // never forwarded
         }
       }
     }
@@ -149,8 +144,8 @@ final class ForwardedHeaders {
   }
 
   /** Which of the names this class treats apart {@code name} is. */
-  private static int kind(String name) {
-    return HopByHop.is(name) ? DROPPED : KINDS.kind(name, ORDINARY);
+  private static Kind kind(String name) {
+    return HopByHop.is(name) ? Kind.DROPPED : KINDS.kind(name, Kind.ORDINARY);
   }
 
   private static String join(String list, String value) {

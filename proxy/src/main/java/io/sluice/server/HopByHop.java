@@ -13,7 +13,7 @@ import java.util.Set;
  */
 final class HopByHop {
 
-  private static final HeaderNames FIXED =
+  private static final HeaderNames<Boolean> FIXED =
       HeaderNames.of("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
   private HopByHop() {
