@@ -46,13 +46,11 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   /** RFC 9110 §9.2.2: safe to send again. */
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
-  private static final int QUEUED = 1;
-  private static final int CONNECTING = 2;
-  private static final int SENT = 3;
-  private static final int STREAMING = 4;
-  /** The client left while a verdict, a connect or the backend's head was on its way. */
-  private static final int ORPHANED = 5;
-  private static final int DONE = 6;
+  /**
+   * As the class comment draws them. ORPHANED: the client left while a verdict, a connect or the backend's head was
+   * on its way.
+   */
+  private enum State { NEW, QUEUED, CONNECTING, SENT, STREAMING, ORPHANED, DONE }
 
   private final Upstreams upstreams;
   private final RequestHead head;
@@ -68,7 +66,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   private Upstream upstream;
   private BackendConnection conn;
   private CallTimeouts timeouts;
-  private int state;
+  private State state = State.NEW;
   /** The request went back to the queue once after its connection was dropped unanswered. */
   private boolean requeued;
   private long lastActivity;
@@ -103,15 +101,15 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
         }
       }
     } catch (RequestRefusedException e) {
-      state = DONE;
+      state = State.DONE;
       client.refused(e.status(), e.getMessage(), false);
       return;
     } catch (IllegalArgumentException e) {
-      state = DONE;
+      state = State.DONE;
       client.refused(400, "the request cannot be forwarded: " + e.getMessage(), true);
       return;
     }
-    state = QUEUED;
+    state = State.QUEUED;
     upstreams.dispatcher().enqueue(waiter);
   }
 
@@ -120,20 +118,20 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     switch (state) {
       case QUEUED:
         if (upstreams.dispatcher().cancel(waiter)) {
-          state = DONE;
+          state = State.DONE;
           client.cancelled();
         } else {
           // A grant or a rejection is on its way here.
-          state = ORPHANED;
+          state = State.ORPHANED;
         }
         break;
       case CONNECTING:
       case SENT:
-        state = ORPHANED;
+        state = State.ORPHANED;
         break;
       case STREAMING:
         dropConnection();
-        state = DONE;
+        state = State.DONE;
         settle(Outcome.IGNORED, false);
         client.cancelled();
         break;
@@ -147,14 +145,14 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
    * not run meanwhile: the wait is the client's, which the client's send timeout bounds.
    */
   public void pause() {
-    if (state == STREAMING) {
+    if (state == State.STREAMING) {
       conn.pause();
       timeouts.remove(this);
     }
   }
 
   public void resume() {
-    if (state == STREAMING) {
+    if (state == State.STREAMING) {
       conn.resume();
       if (!timed) {
         lastActivity = timeouts.now();
@@ -185,8 +183,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   private void onGranted(Permit p) {
     permit = p;
-    if (state == ORPHANED) {
-      state = DONE;
+    if (state == State.ORPHANED) {
+      state = State.DONE;
       settle(Outcome.IGNORED, false);
       client.cancelled();
       return;
@@ -202,8 +200,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   }
 
   private void onRejected(Rejection why, int retryAfterSeconds) {
-    boolean orphaned = state == ORPHANED;
-    state = DONE;
+    boolean orphaned = state == State.ORPHANED;
+    state = State.DONE;
     if (orphaned) {
       client.cancelled();
     } else {
@@ -214,7 +212,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   // ---- the backend
 
   private void connect() {
-    state = CONNECTING;
+    state = State.CONNECTING;
     upstream.connector().connect().onComplete(this::onConnect);
   }
 
@@ -222,22 +220,22 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     if (ar.failed()) {
       boolean busy = ConnectFailures.busy(ar.cause());
       upstream.connectFailed(busy, ar.cause());
-      if (state == ORPHANED) {
-        state = DONE;
+      if (state == State.ORPHANED) {
+        state = State.DONE;
         settle(Outcome.IGNORED, false);
         client.cancelled();
       } else {
         // The backend never received it: back to the front of the queue, and the backend backs off.
-        state = QUEUED;
+        state = State.QUEUED;
         settle(busy ? Outcome.OVERLOAD : Outcome.IGNORED, true);
       }
       return;
     }
     permit.connected();
     upstream.answered();
-    if (state == ORPHANED) {
+    if (state == State.ORPHANED) {
       ar.result().close();
-      state = DONE;
+      state = State.DONE;
       settle(Outcome.IGNORED, false);
       client.cancelled();
       return;
@@ -247,7 +245,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   private void send(BackendConnection c) {
     conn = c;
-    state = SENT;
+    state = State.SENT;
     c.attach(this, head.method());
     timeouts = upstream.connector().timeouts();
     lastActivity = timeouts.now();
@@ -258,24 +256,24 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   @Override
   public void onHead(ResponseHead h) {
-    if (state == ORPHANED) {
+    if (state == State.ORPHANED) {
       dropConnection();
-      state = DONE;
+      state = State.DONE;
       settle(Outcome.IGNORED, false);
       client.cancelled();
       return;
     }
-    if (state == SENT) {
+    if (state == State.SENT) {
       lastActivity = timeouts.now();
       upstream.answered();
-      state = STREAMING;
+      state = State.STREAMING;
       client.head(h);
     }
   }
 
   @Override
   public void onBody(Buffer data) {
-    if (state == STREAMING) {
+    if (state == State.STREAMING) {
       lastActivity = timeouts.now();
       client.body(data);
     }
@@ -283,14 +281,14 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   @Override
   public void onReadComplete() {
-    if (state == STREAMING) {
+    if (state == State.STREAMING) {
       client.readComplete();
     }
   }
 
   @Override
   public void onEnd() {
-    if (state != STREAMING) {
+    if (state != State.STREAMING) {
       return;
     }
     timeouts.remove(this);
@@ -302,7 +300,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     } else {
       c.close();
     }
-    state = DONE;
+    state = State.DONE;
     settle(Outcome.SUCCESS, false);
     client.end();
   }
@@ -314,7 +312,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   @Override
   public void onClosed(Throwable cause) {
-    if (state != SENT && state != STREAMING && state != ORPHANED) {
+    if (state != State.SENT && state != State.STREAMING && state != State.ORPHANED) {
       return;
     }
     if (!conn.sawResponseBytes() && IDEMPOTENT.contains(head.method()) && (conn.reused() || !requeued)) {
@@ -324,8 +322,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       conn.detach();
       conn.close();
       conn = null;
-      if (state == ORPHANED) {
-        state = DONE;
+      if (state == State.ORPHANED) {
+        state = State.DONE;
         settle(Outcome.IGNORED, false);
         client.cancelled();
       } else if (stale) {
@@ -336,7 +334,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
         requeued = true;
         upstream.retried(cause == null ? RetryReason.CLOSED_BEFORE_RESPONSE : RetryReason.RESET_BEFORE_RESPONSE);
         upstream.droppedUnanswered(cause);
-        state = QUEUED;
+        state = State.QUEUED;
         settle(Outcome.IGNORED, true);
       }
       return;
@@ -356,15 +354,15 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   }
 
   private void fail(BackendException.Kind kind, String message, Throwable cause) {
-    if (state != SENT && state != STREAMING && state != ORPHANED) {
+    if (state != State.SENT && state != State.STREAMING && state != State.ORPHANED) {
       return;
     }
     dropConnection();
     boolean timeout = kind == BackendException.Kind.TIMEOUT;
     LOG.log(Level.WARNING, "backend " + upstream + ": " + (timeout ? 504 : 502) + " for " + head.method() + " "
         + head.uri() + ": " + message);
-    boolean orphaned = state == ORPHANED;
-    state = DONE;
+    boolean orphaned = state == State.ORPHANED;
+    state = State.DONE;
     settle(timeout ? Outcome.TIMEOUT : Outcome.IGNORED, false);
     if (orphaned) {
       client.cancelled();

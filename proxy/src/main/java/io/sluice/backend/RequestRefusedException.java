@@ -1,17 +1,11 @@
 package io.sluice.backend;
 
-/** A request that cannot be sent to a backend as it is; the client gets {@link #status()} with the message. */
-public final class RequestRefusedException extends Exception {
+import io.sluice.net.HttpStatusException;
 
-  private final int status;
+/** A request that cannot be sent to a backend as it is; the client gets {@link #status()} with the message. */
+public final class RequestRefusedException extends HttpStatusException {
 
   public RequestRefusedException(int status, String message) {
-    super(message, null, false, false);
-    this.status = status;
-  }
-
-  /** The HTTP status to answer with. */
-  public int status() {
-    return status;
+    super(status, message);
   }
 }

@@ -526,9 +526,7 @@ public final class ResponseParser implements ResponseDecoder {
           chunkSizeLine(b);
           break;
         case CHUNK_SIZE_LF:
-          if (b != '\n') {
-            throw fail("chunk size line not ended by CRLF");
-          }
+          expectLf(b, "chunk size line not ended by CRLF");
           endOfChunkSize();
           break;
         case CHUNK_DATA_CR:
@@ -541,9 +539,7 @@ public final class ResponseParser implements ResponseDecoder {
           }
           break;
         case CHUNK_DATA_LF:
-          if (b != '\n') {
-            throw fail("chunk data not followed by CRLF");
-          }
+          expectLf(b, "chunk data not followed by CRLF");
           startChunkSize();
           break;
         default:
@@ -554,6 +550,13 @@ public final class ResponseParser implements ResponseDecoder {
       }
     }
     return pos;
+  }
+
+  /** The LF of a CRLF, after its CR. */
+  private void expectLf(byte b, String otherwise) throws MalformedResponseException {
+    if (b != '\n') {
+      throw fail(otherwise);
+    }
   }
 
   private void chunkSizeLine(byte b) throws MalformedResponseException {

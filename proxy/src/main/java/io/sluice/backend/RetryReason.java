@@ -1,5 +1,7 @@
 package io.sluice.backend;
 
+import java.util.Locale;
+
 /**
  * Why a request was sent to a backend again: each time, the backend had not sent a byte of its response, and the
  * request's method is idempotent (RFC 9110 §9.2.2), so a second copy does no harm the first could not have done.
@@ -7,19 +9,14 @@ package io.sluice.backend;
  */
 public enum RetryReason {
   /** A reused keep-alive connection turned out to be closed by the backend: sent again at once on a new one. */
-  STALE_CONNECTION("stale_connection"),
+  STALE_CONNECTION,
   /** A new connection was reset (or failed) before any response byte: queued again, first in line, once. */
-  RESET_BEFORE_RESPONSE("reset_before_response"),
+  RESET_BEFORE_RESPONSE,
   /** A new connection was closed cleanly before any response byte: queued again, first in line, once. */
-  CLOSED_BEFORE_RESPONSE("closed_before_response");
+  CLOSED_BEFORE_RESPONSE;
 
-  private final String label;
-
-  RetryReason(String label) {
-    this.label = label;
-  }
-
+  /** The constant's name in lower case. */
   public String label() {
-    return label;
+    return name().toLowerCase(Locale.ROOT);
   }
 }

@@ -36,9 +36,9 @@ final class SocketConnection implements BackendConnection, ConnectionPool.Member
   private Throwable lastError;
   private long idleSince;
 
-  SocketConnection(SocketConnector owner, BackendProtocol protocol, NetSocket socket) {
+  SocketConnection(SocketConnector owner, NetSocket socket) {
     this.owner = owner;
-    this.protocol = protocol;
+    this.protocol = owner.protocol();
     this.socket = socket;
     this.decoder = protocol.newDecoder(this);
     socket.handler(this::onData);

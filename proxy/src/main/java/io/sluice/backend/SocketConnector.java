@@ -59,6 +59,11 @@ public final class SocketConnector implements Connector {
     };
   }
 
+  /** How the connections speak to the backend. */
+  BackendProtocol protocol() {
+    return protocol;
+  }
+
   @Override
   public void limitBy(IntSupplier limit) {
     this.limit = limit;
@@ -77,7 +82,7 @@ public final class SocketConnector implements Connector {
         pool.released();
         return Future.failedFuture(ar.cause());
       }
-      return Future.succeededFuture(new SocketConnection(this, protocol, ar.result()));
+      return Future.succeededFuture(new SocketConnection(this, ar.result()));
     });
   }
 

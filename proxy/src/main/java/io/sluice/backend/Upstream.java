@@ -183,7 +183,7 @@ public final class Upstream {
       for (int i = 0; i < counts.length(); i++) {
         long n = counts.get(i);
         if (n > 0) {
-          out.add(new Status.LimitChange(i % 2 == 0 ? "up" : "down", REASONS[i / 2].label(), n));
+          out.add(new Status.LimitChange(i % 2 == 0 ? Decision.UP : Decision.DOWN, REASONS[i / 2].label(), n));
         }
       }
       return out;

@@ -6,12 +6,10 @@ public record LimitSetting(int fixed) {
   /** What {@link #parse} accepts, for error messages. */
   public static final String FORMS = "auto or an integer >= 1";
 
-  public static final LimitSetting AUTO = new LimitSetting(-1);
+  public static final LimitSetting AUTO = new LimitSetting(Values.WORD);
 
   public LimitSetting {
-    if (fixed < -1 || fixed == 0) {
-      throw new IllegalArgumentException(fixed + " (expected: " + FORMS + ")");
-    }
+    Values.checkCountOr(fixed, FORMS);
   }
 
   public static LimitSetting of(int fixed) {
@@ -19,7 +17,7 @@ public record LimitSetting(int fixed) {
   }
 
   public boolean isAuto() {
-    return fixed == -1;
+    return fixed == Values.WORD;
   }
 
   /**
@@ -28,23 +26,11 @@ public record LimitSetting(int fixed) {
    * @throws IllegalArgumentException naming what was expected
    */
   public static LimitSetting parse(String text) {
-    String s = text.trim();
-    if (s.equals("auto")) {
-      return AUTO;
-    }
-    try {
-      int n = Integer.parseInt(s);
-      if (n >= 1) {
-        return new LimitSetting(n);
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below with the accepted forms
-    }
-    throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
+    return of(Values.countOr("auto", text, FORMS));
   }
 
   @Override
   public String toString() {
-    return isAuto() ? "auto" : Integer.toString(fixed);
+    return Values.countOr("auto", fixed);
   }
 }

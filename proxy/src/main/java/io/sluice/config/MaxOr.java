@@ -9,12 +9,10 @@ public record MaxOr(int value) {
   /** What {@link #parse} accepts, for error messages. */
   public static final String FORMS = "max or an integer >= 1";
 
-  public static final MaxOr MAX = new MaxOr(-1);
+  public static final MaxOr MAX = new MaxOr(Values.WORD);
 
   public MaxOr {
-    if (value < -1 || value == 0) {
-      throw new IllegalArgumentException(value + " (expected: " + FORMS + ")");
-    }
+    Values.checkCountOr(value, FORMS);
   }
 
   public static MaxOr of(int value) {
@@ -22,7 +20,7 @@ public record MaxOr(int value) {
   }
 
   public boolean isMax() {
-    return value == -1;
+    return value == Values.WORD;
   }
 
   /**
@@ -31,24 +29,12 @@ public record MaxOr(int value) {
    * @throws IllegalArgumentException naming what was expected
    */
   public static MaxOr parse(String text) {
-    String s = text.trim();
-    if (s.equals("max")) {
-      return MAX;
-    }
-    try {
-      int n = Integer.parseInt(s);
-      if (n >= 1) {
-        return new MaxOr(n);
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below with the accepted forms
-    }
-    throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
+    return of(Values.countOr("max", text, FORMS));
   }
 
   /** {@code max} or the number, as written in configuration and in the admin API. */
   @Override
   public String toString() {
-    return isMax() ? "max" : Integer.toString(value);
+    return Values.countOr("max", value);
   }
 }

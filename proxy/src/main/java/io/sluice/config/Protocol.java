@@ -1,7 +1,5 @@
 package io.sluice.config;
 
-import java.util.Locale;
-
 /** The protocol Sluice speaks to a backend. */
 public enum Protocol {
   /** HTTP/1.1, as to gunicorn or uWSGI's {@code --http-socket}. */
@@ -14,7 +12,7 @@ public enum Protocol {
 
   /** The name used in configuration and the admin API. */
   public String id() {
-    return name().toLowerCase(Locale.ROOT);
+    return Values.id(this);
   }
 
   /**
@@ -23,12 +21,7 @@ public enum Protocol {
    * @throws IllegalArgumentException naming what was expected
    */
   public static Protocol parse(String text) {
-    for (Protocol p : values()) {
-      if (p.id().equals(text.trim())) {
-        return p;
-      }
-    }
-    throw new IllegalArgumentException("\"" + text + "\" (expected: " + FORMS + ")");
+    return Values.byId(values(), text, FORMS);
   }
 
   @Override

@@ -1,7 +1,5 @@
 package io.sluice.config;
 
-import java.util.Locale;
-
 /** How Sluice's queue serves and sheds under load. */
 public enum QueueDiscipline {
   /** First in, first out; every request waits up to the queue timeout. */
@@ -17,7 +15,7 @@ public enum QueueDiscipline {
 
   /** The name in configuration and the admin API. */
   public String id() {
-    return name().toLowerCase(Locale.ROOT);
+    return Values.id(this);
   }
 
   /**
@@ -26,12 +24,7 @@ public enum QueueDiscipline {
    * @throws IllegalArgumentException naming what was expected
    */
   public static QueueDiscipline parse(String text) {
-    for (QueueDiscipline d : values()) {
-      if (d.id().equals(text.trim())) {
-        return d;
-      }
-    }
-    throw Values.expected(text, FORMS);
+    return Values.byId(values(), text, FORMS);
   }
 
   @Override

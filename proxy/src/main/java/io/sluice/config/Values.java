@@ -3,6 +3,7 @@ package io.sluice.config;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -139,6 +140,58 @@ final class Values {
           : "a token with spaces or control characters") + " (expected: " + TOKEN_FILE_FORMS + ")");
     }
     return token;
+  }
+
+  /** What a setting that is a count or a word ({@code auto}, {@code max}) holds for the word. */
+  static final int WORD = -1;
+
+  /**
+   * Checks what a count-or-word setting holds: a count >= 1, or {@link #WORD}.
+   *
+   * @throws IllegalArgumentException naming {@code value} and {@code forms}
+   */
+  static void checkCountOr(int value, String forms) {
+    if (value < WORD || value == 0) {
+      throw new IllegalArgumentException(value + " (expected: " + forms + ")");
+    }
+  }
+
+  /** Parses {@code word}, as {@link #WORD}, or an integer >= 1. */
+  static int countOr(String word, String text, String forms) {
+    String s = text.trim();
+    if (s.equals(word)) {
+      return WORD;
+    }
+    try {
+      int n = Integer.parseInt(s);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below with the accepted forms
+    }
+    throw expected(text, forms);
+  }
+
+  /** A count-or-word setting as configuration and the admin API write it: {@code word}, or the number. */
+  static String countOr(String word, int value) {
+    return value == WORD ? word : Integer.toString(value);
+  }
+
+  /** The name of an enum's constant in configuration and the admin API: its Java name in lower case. */
+  static String id(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The constant of {@code values} whose {@link #id} is {@code text}, spaces around it aside. */
+  static <E extends Enum<E>> E byId(E[] values, String text, String forms) {
+    String s = text.trim();
+    for (E e : values) {
+      if (id(e).equals(s)) {
+        return e;
+      }
+    }
+    throw expected(text, forms);
   }
 
   static IllegalArgumentException expected(String text, String forms) {

@@ -1,6 +1,7 @@
 package io.sluice.history;
 
 import io.sluice.status.Status;
+import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -212,24 +213,10 @@ public final class History {
         copyAll(backendQueue, from, n), copyAll(listenerQueue, from, n), List.copyOf(evs));
   }
 
-  private long[] copy(long[] ring, int from, int n) {
-    long[] out = new long[n];
-    int first = Math.min(n, capacity - from);
-    System.arraycopy(ring, from, out, 0, first);
-    System.arraycopy(ring, 0, out, first, n - first);
-    return out;
-  }
-
-  private int[] copy(int[] ring, int from, int n) {
-    int[] out = new int[n];
-    int first = Math.min(n, capacity - from);
-    System.arraycopy(ring, from, out, 0, first);
-    System.arraycopy(ring, 0, out, first, n - first);
-    return out;
-  }
-
-  private float[] copy(float[] ring, int from, int n) {
-    float[] out = new float[n];
+  /** The {@code n} points of a ring of any primitive type from {@code from} on, in a new array of that type. */
+  @SuppressWarnings("unchecked")
+  private <A> A copy(A ring, int from, int n) {
+    A out = (A) Array.newInstance(ring.getClass().getComponentType(), n);
     int first = Math.min(n, capacity - from);
     System.arraycopy(ring, from, out, 0, first);
     System.arraycopy(ring, 0, out, first, n - first);

@@ -11,6 +11,11 @@ package io.sluice.limit;
  */
 public record Decision(long atNanos, int from, int to, Reason reason) {
 
+  /** The {@link #direction} of a move up. */
+  public static final String UP = "up";
+  /** The {@link #direction} of a move down. */
+  public static final String DOWN = "down";
+
   public Decision {
     if (from == to) {
       throw new IllegalArgumentException("to: " + to + " (expected: != from)");
@@ -20,6 +25,6 @@ public record Decision(long atNanos, int from, int to, Reason reason) {
 
   /** {@code up} or {@code down}, as the metric's {@code direction} label. */
   public String direction() {
-    return to > from ? "up" : "down";
+    return to > from ? UP : DOWN;
   }
 }

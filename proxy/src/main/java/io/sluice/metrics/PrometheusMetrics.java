@@ -14,13 +14,14 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.kernel.KernelQueue;
+import io.sluice.limit.Decision;
+import io.sluice.limit.Reason;
 import io.sluice.status.Status;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -34,8 +35,10 @@ import java.util.function.ToDoubleFunction;
  * lookup, no lock). Everything else is a gauge or function counter over a {@link Status} snapshot that
  * {@link #scrape} takes once per scrape, so a scrape sees one consistent picture and costs the request path nothing.
  *
- * <p>Series exist from the first snapshot for every listener, backend and outcome; a backend's
- * {@code sluice_backend_limit_changes_total{direction,reason}} series appear as its limit first moves that way.
+ * <p>Series exist from the first snapshot for every listener, backend and outcome, and every counter for each of its
+ * known label values, at 0 until counted: {@code sluice_backend_limit_changes_total} for every direction and
+ * {@link Reason}, {@code sluice_backend_retries_total} for every reason of the snapshot. A counter that appeared only
+ * with its first count would have that count missed by {@code increase()} and {@code rate()}.
  *
  * <p>Thread-safe. {@link #bind} is called once, when the runtime's status exists; {@link #scrape} on a worker thread.
  */
@@ -55,8 +58,6 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private Supplier<Status> source;
   private volatile Status snapshot;
-  /** The limit-change series registered so far, as {@code backend/direction/reason}; guarded by this. */
-  private final Set<String> limitChangeSeries = new HashSet<>();
 
   public PrometheusMetrics() {
     queueWait = Timer.builder(MetricNames.QUEUE_WAIT)
@@ -105,18 +106,15 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
     gauge(MetricNames.QUEUE_TARGET, "The wait the adaptive queue holds under sustained overload", "seconds",
         Tags.empty(), s -> s.queue().targetMs() / 1000.0);
 
-    // Micrometer holds a function counter's object weakly; the runtime holds this one for its whole life.
     gauge(MetricNames.BUFFERED, "Bytes of request bodies and response spools held now", "bytes",
         Tags.of(MetricNames.WHERE_TAG, "memory"), s -> s.buffers().memory());
     gauge(MetricNames.BUFFERED, "Bytes of request bodies and response spools held now", "bytes",
         Tags.of(MetricNames.WHERE_TAG, "disk"), s -> s.buffers().disk());
 
-    FunctionCounter.builder(MetricNames.REQUESTS_RECEIVED, this, m -> m.snapshot.totals().received())
-        .description("Requests whose head arrived").register(registry);
+    counter(MetricNames.REQUESTS_RECEIVED, "Requests whose head arrived", Tags.empty(), s -> s.totals().received());
     for (String outcome : first.totals().byOutcome().keySet()) {
-      FunctionCounter.builder(MetricNames.REQUESTS, this,
-              m -> m.snapshot.totals().byOutcome().getOrDefault(outcome, 0L))
-          .description("Finished requests by outcome").tags(MetricNames.OUTCOME_TAG, outcome).register(registry);
+      counter(MetricNames.REQUESTS, "Finished requests by outcome", Tags.of(MetricNames.OUTCOME_TAG, outcome),
+          s -> s.totals().byOutcome().getOrDefault(outcome, 0L));
     }
 
     for (int i = 0; i < first.backends().size(); i++) {
@@ -132,11 +130,18 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
           tags, s -> s.backends().get(at).connections().open());
       gauge(MetricNames.BACKEND_IDLE_CONNECTIONS, "Idle connections kept for the backend's next requests", null,
           tags, s -> s.backends().get(at).connections().idle());
+      for (Reason r : Reason.values()) {
+        String reason = r.label();
+        for (String direction : List.of(Decision.UP, Decision.DOWN)) {
+          counter(MetricNames.BACKEND_LIMIT_CHANGES, "Moves of the backend's limit, by direction and reason",
+              tags.and(MetricNames.DIRECTION_TAG, direction, MetricNames.REASON_TAG, reason),
+              s -> limitChanges(s.backends().get(at), direction, reason));
+        }
+      }
       for (String reason : first.backends().get(i).retries().keySet()) {
-        FunctionCounter.builder(MetricNames.BACKEND_RETRIES, this,
-                m -> m.snapshot.backends().get(at).retries().getOrDefault(reason, 0L))
-            .description("Requests sent to the backend again because it never answered them, by reason")
-            .tags(tags.and(MetricNames.REASON_TAG, reason)).register(registry);
+        counter(MetricNames.BACKEND_RETRIES,
+            "Requests sent to the backend again because it never answered them, by reason",
+            tags.and(MetricNames.REASON_TAG, reason), s -> s.backends().get(at).retries().getOrDefault(reason, 0L));
       }
       kernelQueue(MetricNames.BACKEND_KERNEL_QUEUE_DEPTH, "Connections waiting in the backend's accept queue",
           MetricNames.BACKEND_KERNEL_QUEUE_MAX, "The backend's listen backlog", tags,
@@ -151,7 +156,6 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
           MetricNames.LISTENER_KERNEL_QUEUE_MAX, "The accept queue's bound as the kernel reports it", tags,
           s -> s.listeners().get(at).kernelQueue());
     }
-    registerLimitChanges(first);
   }
 
   /**
@@ -162,7 +166,6 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
   public synchronized Scrape scrape(String accept) throws IOException {
     if (source != null) {
       snapshot = source.get();
-      registerLimitChanges(snapshot);
     }
     String format = accept != null && accept.contains("application/openmetrics-text") ? OPENMETRICS_FORMAT
         : TEXT_FORMAT;
@@ -177,24 +180,6 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
     registry.close();
   }
 
-  /** A series of {@code sluice_backend_limit_changes_total} appears with the first move of its kind. */
-  private void registerLimitChanges(Status s) {
-    for (int i = 0; i < s.backends().size(); i++) {
-      int at = i;
-      Status.Backend b = s.backends().get(i);
-      for (Status.LimitChange c : b.limitChanges()) {
-        if (limitChangeSeries.add(b.name() + "/" + c.direction() + "/" + c.reason())) {
-          FunctionCounter.builder(MetricNames.BACKEND_LIMIT_CHANGES, this,
-                  m -> limitChanges(m.snapshot.backends().get(at), c.direction(), c.reason()))
-              .description("Moves of the backend's limit, by direction and reason")
-              .tags(MetricNames.BACKEND_TAG, b.name(), MetricNames.DIRECTION_TAG, c.direction(),
-                  MetricNames.REASON_TAG, c.reason())
-              .register(registry);
-        }
-      }
-    }
-  }
-
   private static double limitChanges(Status.Backend b, String direction, String reason) {
     for (Status.LimitChange c : b.limitChanges()) {
       if (c.direction().equals(direction) && c.reason().equals(reason)) {
@@ -202,6 +187,12 @@ public final class PrometheusMetrics implements Metrics, MetricsSource, AutoClos
       }
     }
     return 0;
+  }
+
+  /** A counter read from each scrape's snapshot; Micrometer holds this object weakly, the runtime for its whole life. */
+  private void counter(String name, String help, Tags tags, ToDoubleFunction<Status> read) {
+    FunctionCounter.builder(name, this, m -> read.applyAsDouble(m.snapshot)).description(help).tags(tags)
+        .register(registry);
   }
 
   private void gauge(String name, String help, String unit, Tags tags, ToDoubleFunction<Status> read) {

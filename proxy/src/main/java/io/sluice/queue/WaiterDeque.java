@@ -323,10 +323,7 @@ abstract class WaiterDeque implements WaitingLine {
 
   @Override
   public void setTimeoutNanos(long newTimeoutNanos) {
-    if (newTimeoutNanos <= 0) {
-      throw new IllegalArgumentException("timeout: " + newTimeoutNanos + "ns (expected: > 0)");
-    }
-    timeoutNanos = newTimeoutNanos;
+    timeoutNanos = positiveNanos("timeout", newTimeoutNanos);
   }
 
   @Override
@@ -336,10 +333,14 @@ abstract class WaiterDeque implements WaitingLine {
 
   @Override
   public void setTargetNanos(long newTargetNanos) {
-    if (newTargetNanos <= 0) {
-      throw new IllegalArgumentException("target: " + newTargetNanos + "ns (expected: > 0)");
+    targetNanos = positiveNanos("target", newTargetNanos);
+  }
+
+  private static long positiveNanos(String name, long nanos) {
+    if (nanos <= 0) {
+      throw new IllegalArgumentException(name + ": " + nanos + "ns (expected: > 0)");
     }
-    targetNanos = newTargetNanos;
+    return nanos;
   }
 
   /** Links {@code w} between the neighbours it names, at either end. */

@@ -58,17 +58,16 @@ final class ClientConnections {
   private boolean sweeping;
 
   /**
-   * @param clock       monotonic nanoseconds ({@code System::nanoTime} in production)
-   * @param bodyMinRate bytes a second a body must average once it has taken {@code bodyNanos}; 0 for no minimum
+   * @param clock    monotonic nanoseconds ({@code System::nanoTime} in production)
+   * @param settings the client timeouts and the minimum body rate (0 for none)
    */
-  ClientConnections(Periodic periodic, LongSupplier clock, long idleNanos, long bodyNanos, long bodyMinRate,
-      long sendNanos) {
+  ClientConnections(Periodic periodic, LongSupplier clock, Proxy.Settings settings) {
     this.periodic = periodic;
     this.clock = clock;
-    this.idleNanos = idleNanos;
-    this.bodyNanos = bodyNanos;
-    this.bodyMinRate = bodyMinRate;
-    this.sendNanos = sendNanos;
+    this.idleNanos = settings.clientIdleTimeout().toNanos();
+    this.bodyNanos = settings.clientBodyTimeout().toNanos();
+    this.bodyMinRate = settings.bodyMinRate();
+    this.sendNanos = settings.clientSendTimeout().toNanos();
   }
 
   void opened(HttpConnection c) {

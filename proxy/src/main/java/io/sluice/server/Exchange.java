@@ -41,13 +41,12 @@ final class Exchange implements ClientSide {
 
   private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
 
-  private static final int READING = 0;
-  private static final int FORWARDING = 1;
-  private static final int RESPONDING = 2;
-  private static final int DRAINING = 3;
-  /** The client left while the call had the request: waiting for it to let go. */
-  private static final int ABANDONED = 4;
-  private static final int DONE = 5;
+  /**
+   * As the class comment draws them. ABANDONED: the client left while the call had the request: waiting for it to let
+   * go.
+   */
+  private enum State { READING, FORWARDING, RESPONDING, DRAINING, ABANDONED, DONE }
+
   /** Seconds a client refused for want of buffer space is told to wait: buffers free as queued requests go. */
   private static final int BUFFERS_FULL_RETRY_AFTER = 5;
 
@@ -65,7 +64,7 @@ final class Exchange implements ClientSide {
   private boolean closeDelimited;
   /** The latest body piece, held until the read that brought it is over: a whole small response goes out at once. */
   private Buffer pending;
-  private int state = READING;
+  private State state = State.READING;
   private ClientConnections.Connection connection;
 
   Exchange(Proxy proxy, HttpServerRequest request, Loop loop) {
@@ -97,7 +96,7 @@ final class Exchange implements ClientSide {
     }
     boolean chunked = request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
     if (declared > 0 || chunked) {
-      if (!proxy.budget().couldHold(declared > 0 ? declared : -1, settings.memoryBuffer())) {
+      if (!proxy.couldBuffer(declared > 0 ? declared : -1)) {
         buffersFull();
         return;
       }
@@ -127,7 +126,7 @@ final class Exchange implements ClientSide {
 
   /** The whole body is in its buffer (or could not be buffered). */
   void bodyComplete(AsyncResult<Void> ar) {
-    if (state != READING) {
+    if (state != State.READING) {
       return;
     }
     if (ar.failed()) {
@@ -140,14 +139,14 @@ final class Exchange implements ClientSide {
 
   /** The body stopped arriving for longer than the client body timeout. */
   void bodyTimedOut() {
-    if (state == READING) {
+    if (state == State.READING) {
       respond(408, "the request body stopped arriving", RequestOutcome.REJECTED, -1, true);
     }
   }
 
   /** The body, past the client body timeout, came more slowly than the minimum rate. */
   void bodyTooSlow() {
-    if (state == READING) {
+    if (state == State.READING) {
       respond(408, "the request body arrives too slowly", RequestOutcome.REJECTED, -1, true);
     }
   }
@@ -166,7 +165,7 @@ final class Exchange implements ClientSide {
   /** Hands the request to the backend side. */
   private void forward(long contentLength) {
     RequestHead head = RequestHeads.of(request, contentLength, receivedAtMillis, proxy.forwarding());
-    state = FORWARDING;
+    state = State.FORWARDING;
     call = new BackendCall(proxy.upstreams(), head, intake == null ? null : intake.body(), this, loop);
     call.start();
   }
@@ -191,7 +190,7 @@ final class Exchange implements ClientSide {
 
   @Override
   public void head(ResponseHead h) {
-    state = RESPONDING;
+    state = State.RESPONDING;
     boolean bodiless = request.method() == HttpMethod.HEAD || h.status() == 304;
     closeDelimited = ResponseHeads.copy(h, response, bodiless, request.version() == HttpVersion.HTTP_1_0);
     if (closeDelimited) {
@@ -203,7 +202,7 @@ final class Exchange implements ClientSide {
 
   @Override
   public void body(Buffer data) {
-    if (state != RESPONDING) {
+    if (state != State.RESPONDING) {
       return;
     }
     if (spool == null && pending != null) {
@@ -218,7 +217,7 @@ final class Exchange implements ClientSide {
 
   @Override
   public void readComplete() {
-    if (pending != null && state == RESPONDING) {
+    if (pending != null && state == State.RESPONDING) {
       writeOut(pending);
     }
   }
@@ -254,7 +253,7 @@ final class Exchange implements ClientSide {
       intake.stop();
     }
     if (spool != null) {
-      state = DRAINING;
+      state = State.DRAINING;
       spool.end();
     } else {
       // Head, body and end in one write when they fit: one flush, one syscall.
@@ -281,7 +280,7 @@ final class Exchange implements ClientSide {
   public void failed(BackendException failure) {
     boolean timeout = failure.kind() == BackendException.Kind.TIMEOUT;
     RequestOutcome outcome = timeout ? RequestOutcome.BACKEND_TIMEOUT : RequestOutcome.BACKEND_ERROR;
-    if (state == FORWARDING) {
+    if (state == State.FORWARDING) {
       respond(timeout ? 504 : 502, timeout ? "the backend did not answer in time" : "the backend failed: "
           + failure.getMessage(), outcome, -1, false);
     } else {
@@ -303,12 +302,12 @@ final class Exchange implements ClientSide {
    * it takes bytes, or has none to take.
    */
   long sendStalledFor(long now) {
-    return spool != null && (state == RESPONDING || state == DRAINING) ? spool.consumerStalledFor(now) : 0;
+    return spool != null && (state == State.RESPONDING || state == State.DRAINING) ? spool.consumerStalledFor(now) : 0;
   }
 
   /** The client took no byte for the send timeout: it is closed, and what was buffered for it freed. */
   void sendTimedOut() {
-    if (state == RESPONDING || state == DRAINING) {
+    if (state == State.RESPONDING || state == State.DRAINING) {
       LOG.log(Level.DEBUG, () -> "closing a client that took no byte of its response for "
           + settings.clientSendTimeout().toMillis() + " ms: " + request.method() + " " + request.uri());
       ClientConnections.abort(request.connection());
@@ -316,7 +315,7 @@ final class Exchange implements ClientSide {
   }
 
   private void onResponseWritten(AsyncResult<Void> ar) {
-    if (state != DRAINING) {
+    if (state != State.DRAINING) {
       return;
     }
     if (ar.failed()) {
@@ -332,7 +331,7 @@ final class Exchange implements ClientSide {
     switch (state) {
       case FORWARDING:
       case RESPONDING:
-        state = ABANDONED;
+        state = State.ABANDONED;
         call.cancel();
         break;
       case READING:
@@ -373,10 +372,10 @@ final class Exchange implements ClientSide {
 
   /** Counts the request once and frees what it holds; the spool of a served response is freed as it drains. */
   private void finish(RequestOutcome outcome) {
-    if (state == DONE) {
+    if (state == State.DONE) {
       return;
     }
-    state = DONE;
+    state = State.DONE;
     pending = null;
     ClientConnections.requestEnded(connection);
     proxy.stats().onFinished(outcome);

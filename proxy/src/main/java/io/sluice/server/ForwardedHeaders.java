@@ -33,20 +33,24 @@ import java.util.Set;
  */
 final class ForwardedHeaders {
 
-  static final String X_FORWARDED_FOR = "X-Forwarded-For";
-  static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
-  static final String X_FORWARDED_HOST = "X-Forwarded-Host";
-  static final String FORWARDED = "Forwarded";
-  static final String X_REQUEST_START = "X-Request-Start";
+  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  private static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+  private static final String FORWARDED = "Forwarded";
+  private static final String X_REQUEST_START = "X-Request-Start";
 
-  private static final int ORDINARY = 0;
-  private static final int DROPPED = 1;
-  private static final int HOST = 2;
-  private static final int XFF = 3;
-  private static final int XFP = 4;
-  private static final int XFH = 5;
-  private static final int FWD = 6;
-  private static final int XRS = 7;
+  /** What a header is to this class: most are ORDINARY, forwarded as they are; DROPPED ones never are. */
+  private enum Kind { ORDINARY, DROPPED, HOST, XFF, XFP, XFH, FWD, XRS }
+
+  private static final HeaderNames<Kind> KINDS = HeaderNames.<Kind>none()
+      .with(Kind.HOST, "host")
+      .with(Kind.XFF, X_FORWARDED_FOR)
+      .with(Kind.XFP, X_FORWARDED_PROTO)
+      .with(Kind.XFH, X_FORWARDED_HOST)
+      .with(Kind.FWD, FORWARDED)
+      .with(Kind.XRS, X_REQUEST_START)
+      .with(Kind.DROPPED, "proxy", "expect", "content-length", "x-forwarded-ssl", "proxy-authorization",
+          "x-forwarded-protocol");
 
   private ForwardedHeaders() {
   }
@@ -91,36 +95,25 @@ final class ForwardedHeaders {
       String name = e.getKey();
       String value = e.getValue();
       switch (kind(name)) {
-        case ORDINARY:
+        case ORDINARY -> {
           if (name.indexOf('_') < 0 && !HopByHop.listed(named, name)) {
             out.add(name, value);
           }
-          break;
-        case HOST:
+        }
+        case HOST -> {
           if (host == null) {
             host = authority != null ? authority : value;
             out.add(name, host);
           }
-          break;
-        case XFF:
-          xff = join(xff, value);
-          break;
-        case XFP:
-          proto = join(proto, value);
-          break;
-        case XFH:
-          forwardedHost = join(forwardedHost, value);
-          break;
-        case FWD:
-          forwarded = join(forwarded, value);
-          break;
-        case XRS:
-          if (start == null) {
-            start = value;
-          }
-          break;
-        default:
-          break;
+        }
+        case XFF -> xff = join(xff, value);
+        case XFP -> proto = join(proto, value);
+        case XFH -> forwardedHost = join(forwardedHost, value);
+        case FWD -> forwarded = join(forwarded, value);
+        case XRS -> start = start == null ? value : start;
+        case DROPPED -> {
+          // never forwarded
+        }
       }
     }
     if (host == null) {
@@ -150,37 +143,9 @@ final class ForwardedHeaders {
     return new Result(out, keepProto ? scheme(proto, hop.scheme()) : hop.scheme());
   }
 
-  /** Which of the names this class treats apart {@code name} is, by length first: most names are ORDINARY at once. */
-  private static int kind(String name) {
-    if (HopByHop.is(name)) {
-      return DROPPED;
-    }
-    switch (name.length()) {
-      case 4:
-        return name.equalsIgnoreCase("host") ? HOST : ORDINARY;
-      case 5:
-        return name.equalsIgnoreCase("proxy") ? DROPPED : ORDINARY;
-      case 6:
-        return name.equalsIgnoreCase("expect") ? DROPPED : ORDINARY;
-      case 9:
-        return name.equalsIgnoreCase("forwarded") ? FWD : ORDINARY;
-      case 14:
-        return name.equalsIgnoreCase("content-length") ? DROPPED : ORDINARY;
-      case 15:
-        return name.equalsIgnoreCase("x-forwarded-for") ? XFF
-            : name.equalsIgnoreCase("x-request-start") ? XRS
-            : name.equalsIgnoreCase("x-forwarded-ssl") ? DROPPED : ORDINARY;
-      case 16:
-        return name.equalsIgnoreCase("x-forwarded-host") ? XFH : ORDINARY;
-      case 17:
-        return name.equalsIgnoreCase("x-forwarded-proto") ? XFP : ORDINARY;
-      case 19:
-        return name.equalsIgnoreCase("proxy-authorization") ? DROPPED : ORDINARY;
-      case 20:
-        return name.equalsIgnoreCase("x-forwarded-protocol") ? DROPPED : ORDINARY;
-      default:
-        return ORDINARY;
-    }
+  /** Which of the names this class treats apart {@code name} is. */
+  private static Kind kind(String name) {
+    return HopByHop.is(name) ? Kind.DROPPED : KINDS.kind(name, Kind.ORDINARY);
   }
 
   private static String join(String list, String value) {

@@ -13,6 +13,9 @@ import java.util.Set;
  */
 final class HopByHop {
 
+  private static final HeaderNames<Boolean> FIXED =
+      HeaderNames.of("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+
   private HopByHop() {
   }
 
@@ -21,21 +24,7 @@ final class HopByHop {
    * {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Transfer-Encoding}, {@code Upgrade}.
    */
   static boolean is(String name) {
-    // By length first: most names are rejected without comparing a character.
-    switch (name.length()) {
-      case 2:
-        return name.equalsIgnoreCase("te");
-      case 7:
-        return name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
-      case 10:
-        return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
-      case 16:
-        return name.equalsIgnoreCase("proxy-connection");
-      case 17:
-        return name.equalsIgnoreCase("transfer-encoding");
-      default:
-        return false;
-    }
+    return FIXED.contains(name);
   }
 
   /**

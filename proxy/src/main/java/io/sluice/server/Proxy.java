@@ -29,10 +29,10 @@ public final class Proxy implements Handler<HttpServerRequest> {
   /** A refusal for want of buffer space is logged at most this often, with how many were not. */
   private static final long WARN_EVERY_NANOS = 10_000_000_000L;
 
-  private final Vertx vertx;
-  private final Upstreams upstreams;
   private static final Handler<Throwable> IGNORED = t -> { };
 
+  private final Vertx vertx;
+  private final Upstreams upstreams;
   private final Stats stats;
   private final Settings settings;
   private final Forwarding forwarding;
@@ -93,8 +93,7 @@ public final class Proxy implements Handler<HttpServerRequest> {
     this.connections = new FastThreadLocal<>() {
       @Override
       protected ClientConnections initialValue() {
-        return new ClientConnections(periodic, clock, settings.clientIdleTimeout().toNanos(),
-            settings.clientBodyTimeout().toNanos(), settings.bodyMinRate(), settings.clientSendTimeout().toNanos());
+        return new ClientConnections(periodic, clock, settings);
       }
     };
   }
@@ -105,6 +104,11 @@ public final class Proxy implements Handler<HttpServerRequest> {
     // handler Vert.x would log each reset at ERROR.
     connection.exceptionHandler(IGNORED);
     connections.get().opened(connection);
+  }
+
+  /** This event loop's client connections. */
+  ClientConnections connections() {
+    return connections.get();
   }
 
   @Override
@@ -120,12 +124,13 @@ public final class Proxy implements Handler<HttpServerRequest> {
     return stats;
   }
 
-  BufferBudget budget() {
-    return budget;
-  }
-
   long now() {
     return clock.getAsLong();
+  }
+
+  /** Whether a body of {@code declared} bytes (-1 when unknown) could be buffered now: see the budget's couldHold. */
+  boolean couldBuffer(long declared) {
+    return budget.couldHold(declared, settings.memoryBuffer());
   }
 
   /** A buffer for a whole body: the one place they are made, all drawing on the one budget. */
@@ -159,10 +164,5 @@ public final class Proxy implements Handler<HttpServerRequest> {
 
   Forwarding forwarding() {
     return forwarding;
-  }
-
-  /** This event loop's client connections. */
-  ClientConnections connections() {
-    return connections.get();
   }
 }

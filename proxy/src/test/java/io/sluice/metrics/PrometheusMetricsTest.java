@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.kernel.KernelQueue;
+import io.sluice.limit.Reason;
 import io.sluice.status.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -82,12 +83,19 @@ class PrometheusMetricsTest {
   }
 
   @Test
-  void limitChangesAreCountedFromTheirFirstMove() throws Exception {
+  void limitChangesAreCountedAtZeroFromTheStartForEveryDirectionAndReason() throws Exception {
     metrics.bind(this::status);
-    assertTrue(scrape().samples().stream().noneMatch(x -> x.name().equals("sluice_backend_limit_changes_total")),
-        "no series before the limit moves");
-    changes = List.of(new Status.LimitChange("up", "slow_start", 3));
     PrometheusText t = scrape();
+    long series = t.samples().stream().filter(x -> x.name().equals("sluice_backend_limit_changes_total")).count();
+    assertEquals(2 * Reason.values().length, series, "up and down for every reason, before the limit moves");
+    for (Reason r : Reason.values()) {
+      for (String direction : List.of("up", "down")) {
+        assertEquals(0, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", direction,
+            "reason", r.label()));
+      }
+    }
+    changes = List.of(new Status.LimitChange("up", "slow_start", 3));
+    t = scrape();
     assertEquals(3, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "up", "reason",
         "slow_start"));
     assertEquals("counter", t.types().get("sluice_backend_limit_changes_total"));
@@ -98,6 +106,8 @@ class PrometheusMetricsTest {
         "slow_start"));
     assertEquals(1, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "down", "reason",
         "backend_queue"));
+    assertEquals(0, t.value("sluice_backend_limit_changes_total", "backend", "app", "direction", "down", "reason",
+        "slow_start"));
   }
 
   @Test

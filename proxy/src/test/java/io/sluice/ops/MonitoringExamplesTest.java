@@ -121,10 +121,16 @@ class MonitoringExamplesTest {
     String all = String.join("\n", expressions());
     for (String series : List.of("sluice_queue_depth", "sluice_queue_drain_rate", "sluice_queue_wait_seconds_bucket",
         "sluice_backend_limit", "sluice_backend_inflight", "sluice_backend_kernel_queue_depth",
-        "sluice_listener_kernel_queue_depth", "sluice_requests_total")) {
+        "sluice_listener_kernel_queue_depth", "sluice_requests_total", "sluice_backend_limit_changes_total",
+        "sluice_backend_retries_total", "sluice_buffered_bytes", "sluice_queue_overloaded",
+        "sluice_queue_target_seconds", "sluice_backend_connections", "sluice_backend_idle_connections")) {
       assertTrue(MetricReferences.names(all).contains(series), series + " is charted nowhere");
     }
     assertTrue(all.contains("sum by (outcome) (rate(sluice_requests_total"), "outcomes per second");
+    assertTrue(all.contains("sum by (backend, direction, reason) (increase(sluice_backend_limit_changes_total"),
+        "the limit's moves by direction and reason");
+    assertFalse(all.contains("changes(sluice_backend_limit"),
+        "a limit's moves are counted by Sluice; changes() of the gauge misses those between two scrapes");
   }
 
   @Test
