@@ -1,11 +1,14 @@
 package io.sluice.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,6 +28,8 @@ import java.util.function.LongSupplier;
  * <p>Confined to its event loop: one instance per loop, touched only there.
  */
 final class ClientConnections {
+
+  static final int LINGER_SECONDS = 2;
 
   /** Starts a periodic task on the event loop: Vert.x's {@code setPeriodic} in production. */
   @FunctionalInterface
@@ -172,6 +177,29 @@ final class ClientConnections {
     } else {
       c.close();
     }
+  }
+
+  /**
+   * Closes a connection after an answer Sluice gave before the request was all read (a 408, 413 or 400 mid-body):
+   * the answer goes out and the write side is shut (FIN), but the client's remaining bytes are read and dropped for
+   * up to {@value #LINGER_SECONDS} s before the close, as nginx's lingering close does. Closing at once with unread
+   * bytes would send a reset, which can destroy the answer in the client's buffer before the client reads it.
+   */
+  static void closeLingering(HttpConnection c) {
+    Channel channel = c instanceof ConnectionBase base ? base.channel() : null;
+    if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+      c.close();
+      return;
+    }
+    duplex.shutdownOutput().addListener(done -> {
+      if (!done.isSuccess()) {
+        channel.close();
+        return;
+      }
+      channel.eventLoop().schedule(() -> {
+        channel.close();
+      }, LINGER_SECONDS, TimeUnit.SECONDS);
+    });
   }
 
   /** Whether a body that has taken {@code elapsed} nanoseconds with {@code received} bytes is under the minimum rate. */

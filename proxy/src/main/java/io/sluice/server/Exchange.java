@@ -365,7 +365,7 @@ final class Exchange implements ClientSide {
     String text = status + " " + HttpResponseStatus.valueOf(status).reasonPhrase() + ": " + message + "\n";
     response.end(text).onComplete(v -> {
       if (close) {
-        request.connection().close();
+        ClientConnections.closeLingering(request.connection());
       }
     });
   }

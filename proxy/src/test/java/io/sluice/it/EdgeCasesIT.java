@@ -128,6 +128,31 @@ class EdgeCasesIT {
   }
 
   @Test
+  void aClientStillSendingItsBodyReadsTheAnswerGivenBeforeIt() throws Exception {
+    try (ScriptedBackend b = ScriptedBackend.start(dir.resolve("b.sock"), EdgeCasesIT::ok);
+         RunningProxy sluice = RunningProxy.start("--backend", b.address(), "--max-body", "1MB");
+         Socket s = new Socket("127.0.0.1", sluice.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      // The 413 is sent at once; the client goes on sending megabytes Sluice will not read into a buffer. Closed
+      // at once, the connection would be reset, and the reset can destroy the 413 before the client reads it.
+      byte[] block = new byte[64 * 1024];
+      for (int i = 0; i < 64; i++) {
+        out.write(block);
+      }
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[4096];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        got.write(buf, 0, n);
+      }
+      String answer = got.toString(StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+    }
+  }
+
+  @Test
   void bodiesOverTheLimitGet413() throws Exception {
     try (ScriptedBackend b = ScriptedBackend.start(dir.resolve("b.sock"), EdgeCasesIT::ok);
          RunningProxy sluice = RunningProxy.start("--backend", b.address(), "--max-body", "1MB")) {
