@@ -75,6 +75,13 @@ function setState(text, kind) {
   s.className = "state " + (kind || "");
 }
 
+/** "normal" or "overloaded", with how long ago it last changed. */
+function modeText(q) {
+  if (q.mode === undefined) return "";
+  const since = q.modeChangedAgoMs == null ? "" : " for " + (q.modeChangedAgoMs / 1000).toFixed(0) + " s";
+  return q.mode + since;
+}
+
 function render(st) {
   const q = st.queue;
   figures(document.getElementById("queue"), [
@@ -82,6 +89,8 @@ function render(st) {
     ["max", q.max === "max" ? "max (" + q.effectiveMax + ")" : q.max],
     ["timeout", (q.timeoutMs / 1000) + " s"], ["oldest wait", (q.oldestWaitMs / 1000).toFixed(1) + " s"],
     ["drain", q.drainPerSecond + " /s"],
+    ["discipline", q.discipline + (q.discipline === "adaptive" ? " (target " + q.targetMs + " ms)" : "")],
+    ["mode", modeText(q)],
   ]);
   document.getElementById("backends").replaceChildren(...st.backends.map(b => {
     const limit = b.limit.setting === "auto" ? "auto (" + b.limit.current + ")" : b.limit.current;
@@ -135,6 +144,9 @@ async function poll() {
 function limitInputs(limits) {
   const fields = [["backlog", limits.backlog], ["queue.max", limits.queue.max],
     ["queue.timeout", limits.queue.timeout]];
+  if (limits.queue.discipline !== undefined) {
+    fields.push(["queue.discipline", limits.queue.discipline], ["queue.target", limits.queue.target]);
+  }
   for (const [name, b] of Object.entries(limits.backends)) fields.push(["backend." + name + ".limit", b.limit]);
   return fields;
 }
