@@ -328,15 +328,12 @@ def wait_sluice_idle(port, timeout=180):
     return False
 
 
-class StatusPoller:
-    """Polls GET /api/v1/status every `interval` seconds in a thread; keeps (monotonic time, extract(status))."""
+class Ticker:
+    """Calls self.tick() every `interval` seconds in a daemon thread, on schedule, from start() until stop()."""
 
-    def __init__(self, port, interval, extract):
+    def __init__(self, interval):
         import threading
-        self.port = port
         self.interval = interval
-        self.extract = extract
-        self.samples = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -347,19 +344,38 @@ class StatusPoller:
     def stop(self):
         self._stop.set()
         self._thread.join()
-        return self.samples
+
+    def tick(self):
+        raise NotImplementedError
 
     def _run(self):
         nxt = time.monotonic()
         while not self._stop.is_set():
-            st = admin_status(self.port, timeout=1)
-            if st is not None:
-                try:
-                    self.samples.append((time.monotonic(), self.extract(st)))
-                except (KeyError, TypeError, IndexError):
-                    pass
+            self.tick()
             nxt += self.interval
             self._stop.wait(max(0.0, nxt - time.monotonic()))
+
+
+class StatusPoller(Ticker):
+    """Polls GET /api/v1/status every `interval` seconds in a thread; keeps (monotonic time, extract(status))."""
+
+    def __init__(self, port, interval, extract):
+        super().__init__(interval)
+        self.port = port
+        self.extract = extract
+        self.samples = []
+
+    def stop(self):
+        super().stop()
+        return self.samples
+
+    def tick(self):
+        st = admin_status(self.port, timeout=1)
+        if st is not None:
+            try:
+                self.samples.append((time.monotonic(), self.extract(st)))
+            except (KeyError, TypeError, IndexError):
+                pass
 
 
 def rate_between(samples, a, b):
