@@ -58,6 +58,12 @@ public final class AdaptiveLimit implements Limit {
   static final int QUEUE_MEMORY_SECONDS = 30;
   private static final double QUEUE_LOW = 0.5;
   private static final int SLOW_START_WINDOW = 16;
+  /**
+   * A slow-start window lasts at most this many rounds of the limit: a doubling is judged against a gain of half, which
+   * needs no fine precision, and round trips that vary widely at first (a cold JVM, connections being opened) would
+   * otherwise stretch the first windows to seconds.
+   */
+  private static final int SLOW_START_ROUNDS = 4;
   private static final int WINDOW = 32;
   private static final int MAX_WINDOW = 2000;
   /** The relative standard error of a window's mean round trip that a decision needs. */
@@ -202,7 +208,7 @@ public final class AdaptiveLimit implements Limit {
     boolean starting = phase == Phase.SLOW_START;
     double cv = rttVariation / Math.max(1, meanRtt);
     double p = starting ? SLOW_START_PRECISION : PRECISION;
-    int needed = (int) Math.min(MAX_WINDOW, cv * cv / (p * p));
+    int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, cv * cv / (p * p));
     return Math.max(limit, Math.max(needed, starting ? SLOW_START_WINDOW : WINDOW));
   }
 

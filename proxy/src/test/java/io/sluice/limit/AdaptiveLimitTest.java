@@ -125,6 +125,23 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void roundTripsThatVaryWidelyAtFirstDoNotSlowTheStart() {
+    // A cold start: the first requests through a fresh process (JIT, connections being opened) take anywhere from
+    // 50 ms to ten times that, which would make the first windows ask for thousands of samples.
+    Shape gevent = shapes().filter(s -> s.name().startsWith("gevent")).findFirst().orElseThrow();
+    Best best = bestFixed(gevent);
+    int[] drawn = new int[1];
+    Simulation.Route cold = r -> ++drawn[0] <= 16 ? (long) (50 * MS * (1 + 9 * r.nextDouble() * r.nextDouble()))
+        : (long) (50 * MS * (0.97 + 0.06 * r.nextDouble()));
+    List<Decision> decisions = new ArrayList<>();
+    Simulation sim = new Simulation(SimBackend.async(200, 2, 1_200_000L, 2048), new AdaptiveLimit(decisions::add),
+        cold, 60 * SECOND, 11).clients(256).runUntil(10 * SECOND);
+    long reached = sim.timeToReach(0.9 * best.throughput(), 250 * MS);
+    assertTrue(reached > 0 && reached <= 2 * SECOND, "90% of " + Math.round(best.throughput()) + "/s reached after "
+        + reached / 1e6 + " ms; decisions " + decisions);
+  }
+
+  @Test
   void aBackendWhoseQueueOverflowsIsCutOncePerChange() {
     List<Decision> decisions = new ArrayList<>();
     AdaptiveLimit limit = new AdaptiveLimit(decisions::add);
