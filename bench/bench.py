@@ -1656,7 +1656,8 @@ def cold_figures(data):
 
 def report_auto(plan, data, L):
     auto = data["auto"]
-    p = data.get("plan", {})
+    # A run that updated only some sections keeps the first run's plan, which may predate the auto section's keys.
+    p = {**vars(plan), **data.get("plan", {})}
     L.append("## 6. limit auto against hand-tuned limits")
     L.append("")
     L.append(f"For each backend shape, Sluice with `--limit auto` and with fixed limits, each its own instance in front "
