@@ -110,10 +110,7 @@ final class SpillFile {
     return file.read(Buffer.buffer(length), 0, position, length);
   }
 
-  /**
-   * Releases the descriptor (and so the disk space) and gives the file's bytes back to the budget once it is closed
-   * — a write still in progress finishes first, so the budget never counts less than the disk holds; idempotent.
-   */
+  /** Releases the descriptor (and so the disk space) and gives the file's bytes back to the budget; idempotent. */
   void close() {
     if (closed) {
       return;
@@ -121,12 +118,10 @@ final class SpillFile {
     closed = true;
     pending.clear();
     budget.releaseMemory(pendingBytes);
+    budget.releaseDisk(appended);
     pendingBytes = 0;
-    long onDisk = appended;
     if (file != null) {
-      file.close().onComplete(ar -> budget.releaseDisk(onDisk));
-    } else {
-      budget.releaseDisk(onDisk);
+      file.close();
     }
   }
 
