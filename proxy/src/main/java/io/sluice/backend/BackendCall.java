@@ -1,6 +1,7 @@
 package io.sluice.backend;
 
 import io.sluice.buffer.BodyBuffer;
+import io.sluice.kernel.KernelQueue;
 import io.sluice.limit.Outcome;
 import io.sluice.limit.Permit;
 import io.sluice.queue.Rejection;
@@ -70,6 +71,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   /** The request went back to the queue once after its connection was dropped unanswered. */
   private boolean requeued;
   private long lastActivity;
+  private boolean paused; // by pause(): the client side has no room for more of the response
   // The intrusive list of CallTimeouts.
   BackendCall timedPrev;
   BackendCall timedNext;
@@ -131,9 +133,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
         break;
       case STREAMING:
         dropConnection();
-        state = State.DONE;
-        settle(Outcome.IGNORED, false);
-        client.cancelled();
+        letGo();
         break;
       default:
         break;
@@ -146,6 +146,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
    */
   public void pause() {
     if (state == State.STREAMING) {
+      paused = true;
       conn.pause();
       timeouts.remove(this);
     }
@@ -153,12 +154,19 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
 
   public void resume() {
     if (state == State.STREAMING) {
+      paused = false;
       conn.resume();
       if (!timed) {
         lastActivity = timeouts.now();
         timeouts.add(this);
       }
     }
+  }
+
+  /** Whether reading is paused while requests wait for a slot, in Sluice's queue or the backend's accept queue. */
+  public boolean pausedWhileOthersWait() {
+    return state == State.STREAMING && paused && (upstreams.dispatcher().depth() > 0
+        || upstream.kernelQueue() instanceof KernelQueue.Known k && k.depth() > 0);
   }
 
   // ---- the dispatcher's verdict, on any thread
@@ -184,9 +192,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   private void onGranted(Permit p) {
     permit = p;
     if (state == State.ORPHANED) {
-      state = State.DONE;
-      settle(Outcome.IGNORED, false);
-      client.cancelled();
+      letGo();
       return;
     }
     upstream = upstreams.get(p.backend());
@@ -221,9 +227,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       boolean busy = ConnectFailures.busy(ar.cause());
       upstream.connectFailed(busy, ar.cause());
       if (state == State.ORPHANED) {
-        state = State.DONE;
-        settle(Outcome.IGNORED, false);
-        client.cancelled();
+        letGo();
       } else {
         // The backend never received it: back to the front of the queue, and the backend backs off.
         state = State.QUEUED;
@@ -235,9 +239,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     upstream.answered();
     if (state == State.ORPHANED) {
       ar.result().close();
-      state = State.DONE;
-      settle(Outcome.IGNORED, false);
-      client.cancelled();
+      letGo();
       return;
     }
     send(ar.result());
@@ -258,9 +260,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
   public void onHead(ResponseHead h) {
     if (state == State.ORPHANED) {
       dropConnection();
-      state = State.DONE;
-      settle(Outcome.IGNORED, false);
-      client.cancelled();
+      letGo();
       return;
     }
     if (state == State.SENT) {
@@ -323,9 +323,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
       conn.close();
       conn = null;
       if (state == State.ORPHANED) {
-        state = State.DONE;
-        settle(Outcome.IGNORED, false);
-        client.cancelled();
+        letGo();
       } else if (stale) {
         // The backend closed the idle connection as the request went out.
         upstream.retried(RetryReason.STALE_CONNECTION);
@@ -369,6 +367,13 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     } else {
       client.failed(new BackendException(kind, message, cause));
     }
+  }
+
+  /** Ends a call whose client has gone: the backend's part taught the limit nothing. */
+  private void letGo() {
+    state = State.DONE;
+    settle(Outcome.IGNORED, false);
+    client.cancelled();
   }
 
   /** Closes the connection in use, whatever it was doing, and forgets it. */

@@ -50,7 +50,8 @@ final class YamlConfigFile {
   private static final List<String> BUFFERS_KEYS = List.of("memory", "maxBody", "tempDir", "memoryTotal", "disk");
   private static final List<String> SHUTDOWN_KEYS = List.of("drainTimeout");
   private static final List<String> CLIENTS_KEYS =
-      List.of("idleTimeout", "bodyTimeout", "bodyMinRate", "sendTimeout", "trustedProxies");
+      List.of("idleTimeout", "bodyTimeout", "bodyMinRate", "sendTimeout", "heldSlotTimeout",
+          "trustedProxies");
   private static final List<String> FORWARDING_KEYS = List.of("requestStart");
 
   private final String file;
@@ -157,6 +158,8 @@ final class YamlConfigFile {
         get(clients, "bodyTimeout", Durations.FORMS, Durations::parse, d.bodyTimeout()),
         get(clients, "bodyMinRate", Values.RATE_FORMS, Sizes::parse, d.bodyMinRate()),
         get(clients, "sendTimeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration, d.sendTimeout()),
+        get(clients, "heldSlotTimeout", Values.POSITIVE_DURATION_FORMS, Values::positiveDuration,
+            d.heldSlotTimeout()),
         trusted == null ? List.of()
             : trusted.list("a list of " + Cidr.FORMS).stream().map(c -> c.parse(Cidr.FORMS, Cidr::parse)).toList());
 

@@ -128,7 +128,8 @@ public final class Assembly {
       // One slow client's response may take a quarter of the disk budget, so that it takes a few to spend it all.
       Proxy.Settings settings = new Proxy.Settings(config.buffers().maxBody(), config.buffers().memory(),
           config.buffers().tempDir(), config.buffers().disk() / 4, config.clients().idleTimeout(),
-          config.clients().bodyTimeout(), config.clients().bodyMinRate(), config.clients().sendTimeout());
+          config.clients().bodyTimeout(), config.clients().bodyMinRate(), config.clients().sendTimeout(),
+          config.clients().heldSlotTimeout());
       Proxy proxy = new Proxy(vertx, upstreams, settings, stats, buffers,
           Forwarding.of(config.clients(), config.forwarding()));
       FrontendServer front = FrontendServer.start(vertx, proxy, toOpen, loops).await(30, TimeUnit.SECONDS);

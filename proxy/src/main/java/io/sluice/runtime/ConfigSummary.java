@@ -86,7 +86,8 @@ record ConfigSummary(List<String> lines, List<String> warnings) {
     ClientConfig cl = c.clients();
     lines.add(row("clients", "idle timeout " + Durations.format(cl.idleTimeout()) + ", body timeout "
         + Durations.format(cl.bodyTimeout()) + " (then at least " + size(cl.bodyMinRate()) + "/s), send timeout "
-        + Durations.format(cl.sendTimeout()) + ", trusted proxies " + (cl.trustedProxies().isEmpty() ? "none"
+        + Durations.format(cl.sendTimeout()) + " (" + Durations.format(cl.heldSlotTimeout())
+        + " holding a wanted slot), trusted proxies " + (cl.trustedProxies().isEmpty() ? "none"
         : cl.trustedProxies().stream().map(Object::toString).collect(Collectors.joining(" ")))
         + (c.forwarding().requestStart() ? ", X-Request-Start" : "")));
 

@@ -20,7 +20,11 @@ import java.util.function.LongSupplier;
  *   <li>a request whose body stops arriving for the body timeout gets 408, and so does one whose body, once it has
  *       taken the body timeout, has come at less than the minimum rate on average since it began;</li>
  *   <li>a client that takes no byte of its response for the send timeout, while bytes wait for it, is closed (nginx's
- *       {@code send_timeout}: the time between two writes that went through, not the whole response).</li>
+ *       {@code send_timeout}: the time between two writes that went through, not the whole response);</li>
+ *   <li>so is one that takes no byte for the held-slot timeout while its response holds a backend slot that queued
+ *       requests wait for: its spool is out of room, so the backend is read only as fast as the client takes, and a
+ *       client that reads nothing would otherwise keep the slot, and the backend's worker, for the whole send
+ *       timeout.</li>
  * </ul>
  * The sweep runs once a second, or at a quarter of the shortest timeout, so a timeout fires at most that much late.
  * A stalled send is seen at sweep times: its clock starts at the last sweep that saw the client take bytes.
@@ -60,6 +64,7 @@ final class ClientConnections {
   private final long bodyNanos;
   private final long bodyMinRate;
   private final long sendNanos;
+  private final long heldSlotNanos;
   private boolean sweeping;
 
   /**
@@ -73,6 +78,7 @@ final class ClientConnections {
     this.bodyNanos = settings.clientBodyTimeout().toNanos();
     this.bodyMinRate = settings.bodyMinRate();
     this.sendNanos = settings.clientSendTimeout().toNanos();
+    this.heldSlotNanos = Math.min(sendNanos, settings.heldSlotTimeout().toNanos());
   }
 
   void opened(HttpConnection c) {
@@ -80,7 +86,7 @@ final class ClientConnections {
     c.closeHandler(v -> open.remove(c));
     if (!sweeping) {
       sweeping = true;
-      long shortest = Math.min(idleNanos, Math.min(bodyNanos, sendNanos));
+      long shortest = Math.min(Math.min(idleNanos, bodyNanos), heldSlotNanos);
       periodic.every(Math.max(100, Math.min(1000, shortest / 4_000_000)), this::sweep);
     }
   }
@@ -144,9 +150,12 @@ final class ClientConnections {
         }
       }
       Exchange s = conn.sending;
-      if (s != null && s.sendStalledFor(now) >= sendNanos) {
-        unread = add(unread, s);
-        conn.sending = null;
+      if (s != null) {
+        long unreadFor = s.sendStalledFor(now);
+        if (unreadFor >= sendNanos || unreadFor >= heldSlotNanos && s.holdsSlotOthersWaitFor()) {
+          unread = add(unread, s);
+          conn.sending = null;
+        }
       }
     }
     if (idle != null) {

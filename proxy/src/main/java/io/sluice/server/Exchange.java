@@ -305,11 +305,20 @@ final class Exchange implements ClientSide {
     return spool != null && (state == State.RESPONDING || state == State.DRAINING) ? spool.consumerStalledFor(now) : 0;
   }
 
-  /** The client took no byte for the send timeout: it is closed, and what was buffered for it freed. */
+  /**
+   * Whether the response, with no room left in its spool, holds the backend slot while requests wait for one: the
+   * backend is read only as fast as the client takes.
+   */
+  boolean holdsSlotOthersWaitFor() {
+    return state == State.RESPONDING && call.pausedWhileOthersWait();
+  }
+
+  /** The client took no byte for the send (or held-slot) timeout: it is closed, and what was buffered for it freed. */
   void sendTimedOut() {
     if (state == State.RESPONDING || state == State.DRAINING) {
-      LOG.log(Level.DEBUG, () -> "closing a client that took no byte of its response for "
-          + settings.clientSendTimeout().toMillis() + " ms: " + request.method() + " " + request.uri());
+      LOG.log(Level.DEBUG, () -> "closing a client that took no byte of its response"
+          + (holdsSlotOthersWaitFor() ? " while holding a backend slot others wait for" : "") + ": "
+          + request.method() + " " + request.uri());
       ClientConnections.abort(request.connection());
     }
   }

@@ -60,12 +60,15 @@ public final class Proxy implements Handler<HttpServerRequest> {
    * @param bodyMinRate  bytes a second a body must average once it has taken {@code clientBodyTimeout} (408 below
    *                     it); 0 for no minimum
    * @param clientSendTimeout a client that takes no byte of its response for this long is closed
+   * @param heldSlotTimeout a client that takes no byte for this long while its response, with no room left to spool,
+   *                     holds a backend slot that queued requests wait for, is closed
    */
   public record Settings(long maxBody, int memoryBuffer, Path tempDir, long maxSpool, Duration clientIdleTimeout,
-      Duration clientBodyTimeout, long bodyMinRate, Duration clientSendTimeout) {
+      Duration clientBodyTimeout, long bodyMinRate, Duration clientSendTimeout, Duration heldSlotTimeout) {
     public Settings {
       Objects.requireNonNull(tempDir, "tempDir");
       Objects.requireNonNull(clientSendTimeout, "clientSendTimeout");
+      Objects.requireNonNull(heldSlotTimeout, "heldSlotTimeout");
     }
   }
 

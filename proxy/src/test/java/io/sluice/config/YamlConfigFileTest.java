@@ -116,6 +116,7 @@ class YamlConfigFileTest {
           disk: 200MiB
         clients:
           sendTimeout: 10s
+          heldSlotTimeout: 500ms
           bodyMinRate: 2KiB
           trustedProxies: [10.0.0.0/8, "2001:db8::/32", 203.0.113.7]
         forwarding:
@@ -128,6 +129,7 @@ class YamlConfigFileTest {
     assertEquals(32L << 20, s.buffers().memoryTotal());
     assertEquals(200L << 20, s.buffers().disk());
     assertEquals(Duration.ofSeconds(10), s.clients().sendTimeout());
+    assertEquals(Duration.ofMillis(500), s.clients().heldSlotTimeout());
     assertEquals(2048, s.clients().bodyMinRate());
     assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32"), Cidr.parse("203.0.113.7/32")),
         s.clients().trustedProxies());
@@ -143,6 +145,7 @@ class YamlConfigFileTest {
     assertEquals(BufferConfig.DEFAULT_DISK, s.buffers().disk());
     assertEquals(Math.max(s.buffers().memory(), BufferConfig.defaultMemoryTotal()), s.buffers().memoryTotal());
     assertEquals(ClientConfig.DEFAULT_SEND_TIMEOUT, s.clients().sendTimeout());
+    assertEquals(ClientConfig.DEFAULT_HELD_SLOT_TIMEOUT, s.clients().heldSlotTimeout());
     assertEquals(List.of(), s.clients().trustedProxies());
     assertTrue(s.forwarding().requestStart());
   }

@@ -125,6 +125,64 @@ class HostileClientsIT {
   }
 
   /**
+   * Clients that ask for a response too large to spool and read none of it hold the backend's workers: while other
+   * requests wait, each is let go after the held-slot timeout (1 s), not the send timeout (60 s), and the ordinary
+   * requests are served well within the send timeout.
+   */
+  @Test
+  void clientsThatReadNothingGiveTheirSlotsBackWhileOthersWait() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (WsgiServer uwsgi = WsgiServer.uwsgiHttp(dir, 2, 100)) {
+      Path tmp = Files.createDirectory(dir.resolve("spool"));
+      Path config = dir.resolve("sluice.yaml");
+      Files.writeString(config, """
+          backends:
+            - address: %s
+              limit: 2
+          buffers:
+            tempDir: %s
+            disk: 8MiB
+          clients:
+            sendTimeout: 60s
+          """.formatted(uwsgi.address(), tmp));
+      try (RunningProxy sluice = RunningProxy.start("--config", config.toString())) {
+        Address front = new Address.Tcp("127.0.0.1", sluice.port());
+        NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(30_000));
+        AtomicInteger bytesRead = new AtomicInteger();
+        List<NetSocket> neverReading = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Future<String>> hostile = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+          hostile.add(neverRead(client, front, bytesRead, neverReading));
+        }
+        eventually(() -> {
+          Status s = sluice.sluice().control().status();
+          return s.backends().get(0).inflight() == 2 && s.buffers().disk() > 0 ? null
+              : "the never-readers hold both slots: " + s.backends().get(0) + " " + s.buffers();
+        });
+        long start = System.nanoTime();
+        Burst.Result ordinary = Burst.fire(vertx, front, "/?ms=1", 20, Duration.ofSeconds(30))
+            .await(60, TimeUnit.SECONDS);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(20, ordinary.count(200), "served beside clients that read nothing: " + ordinary);
+        assertTrue(tookMs < 30_000, "served in " + tookMs + " ms, not after the 60 s send timeout");
+        eventually(() -> sluice.sluice().stats().count(RequestOutcome.CLIENT_GONE) == 2 ? null
+            : sluice.sluice().stats().count(RequestOutcome.CLIENT_GONE) + " of the 2 never-readers let go");
+        List<NetSocket> reading = List.copyOf(neverReading);
+        neverReading.clear();
+        reading.forEach(NetSocket::resume);
+        eventually(() -> hostile.stream().allMatch(Future::isComplete) ? null : "never-readers still open");
+        eventually(() -> {
+          Status.Buffers b = sluice.sluice().control().status().buffers();
+          return b.memory() == 0 && b.disk() == 0 ? null : "still buffered: " + b;
+        });
+        client.close();
+      }
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  /**
    * Sends {@code start}, then one byte of {@code drip} every 300 ms, until Sluice closes the connection; completes
    * with {@code closed} and the start of what Sluice answered.
    */

@@ -138,7 +138,7 @@ class CheckCommandTest {
         "  backend   app  unix:/run/app/uwsgi.sock  uwsgi  limit auto  connect timeout 5s, timeout 60s  buffer 4096,"
             + " max vars 64",
         "  backend   api  10.0.0.5:8000  http  limit 8  connect timeout 5s, timeout 120s",
-        "  clients   idle timeout 60s, body timeout 60s (then at least 1KiB/s), send timeout 60s, trusted proxies "
+        "  clients   idle timeout 60s, body timeout 60s (then at least 1KiB/s), send timeout 60s (1s holding a wanted slot), trusted proxies "
             + "10.0.0.0/8, X-Request-Start",
         "  buffers   64KiB of a body in memory, 256MiB of bodies in memory in all, 2GiB on disk in /var/tmp; bodies "
             + "up to 100MB",

@@ -54,10 +54,11 @@ class ExchangeTest {
     proxy = proxy(MAX_BODY, 0, budget);
   }
 
-  /** Bodies up to {@code maxBody}, 256 KiB of each in memory; timeouts of 60 s. */
+  /** Bodies up to {@code maxBody}, 256 KiB of each in memory; timeouts of 60 s, 2 s for a slot others wait for. */
   private Proxy proxy(long maxBody, long bodyMinRate, BufferBudget buffers) {
     return new Proxy(null, upstreams, new Proxy.Settings(maxBody, 256 * 1024, Path.of("/tmp"), 1 << 20,
-        Duration.ofSeconds(60), Duration.ofSeconds(60), bodyMinRate, Duration.ofSeconds(60)), stats, buffers,
+        Duration.ofSeconds(60), Duration.ofSeconds(60), bodyMinRate, Duration.ofSeconds(60),
+        Duration.ofSeconds(2)), stats, buffers,
         Forwarding.DEFAULTS, time,
         (millis, task) -> sweeps.add(task));
   }
@@ -393,6 +394,62 @@ class ExchangeTest {
 
     assertEquals(1, count(RequestOutcome.CLIENT_GONE));
     assertEquals(0, budget.memoryUsed());
+  }
+
+  /** A response the spool has no more room for: the backend is paused until the client takes some of it. */
+  private FakeClient stuckOnAFullSpool() {
+    FakeClient client = new FakeClient();
+    client.writeQueueFull = true;
+    start(client);
+    backend().head(200, "Content-Length", "4000000").body("x".repeat(300 * 1024)).readComplete();
+    assertTrue(backend().paused, "no room on disk, memory past its share: the backend waits for the client");
+    return client;
+  }
+
+  @Test
+  void aClientThatReadsNothingGivesUpItsSlotSoonWhenOthersWaitForIt() {
+    FakeClient stuck = stuckOnAFullSpool();
+    FakeClient next = new FakeClient();
+    start(next);
+    assertEquals(1, upstreams.dispatcher().depth());
+
+    advanceSeconds(1);
+    assertFalse(stuck.connectionClosed, "not before the held-slot timeout");
+    advanceSeconds(2);
+    assertTrue(stuck.connectionClosed, "2 s without a byte while a request waits for the slot");
+    stuck.leave();
+
+    assertEquals(1, count(RequestOutcome.CLIENT_GONE));
+    assertEquals(List.of(Outcome.IGNORED), limit.outcomes);
+    assertEquals(0, upstreams.dispatcher().depth());
+    assertEquals(2, connector.connects, "the slot went to the request that waited");
+    backend().head(200, "Content-Length", "2").body("ok").end();
+    assertEquals(List.of("end ok"), next.written);
+    assertEquals(0, budget.memoryUsed(), "the stuck response's bytes are given back");
+  }
+
+  @Test
+  void aClientThatReadsNothingKeepsItsSlotForTheSendTimeoutWhenNobodyWaits() {
+    FakeClient stuck = stuckOnAFullSpool();
+    advanceSeconds(30);
+    assertFalse(stuck.connectionClosed, "nobody needs the slot: the send timeout applies");
+    start(new FakeClient());
+    advanceSeconds(1);
+    assertTrue(stuck.connectionClosed, "stalled for 30 s: closed as soon as a request waits for its slot");
+  }
+
+  @Test
+  void aSlowClientThatKeepsTakingBytesKeepsItsSlotWhileOthersWait() {
+    FakeClient slow = stuckOnAFullSpool();
+    start(new FakeClient());
+    for (int i = 0; i < 5; i++) {
+      advanceSeconds(1);
+      slow.catchUp();
+      slow.writeQueueFull = true;
+      backend().body("y".repeat(300 * 1024)).readComplete();
+      assertTrue(backend().paused);
+    }
+    assertFalse(slow.connectionClosed, "a client that takes bytes each second is not stalled");
   }
 
   @Test
