@@ -33,7 +33,7 @@ MEMORY_RETURN_WAIT_S = 20
 class Plan:
     """How big and how long: the full run, or --quick for a smoke test of the scripts."""
 
-    def __init__(self, quick, reps, shapes=None, spike_sizes=None, baseline_jar=None):
+    def __init__(self, quick, reps, shapes=None, spike_sizes=None, baseline_jar=None, hostile_mb=None):
         self.quick = quick
         self.reps = reps or (1 if quick else 3)
         self.spike_sizes = list(spike_sizes or ([200, 1000] if quick else [1000, 5000, 15000]))
@@ -76,7 +76,9 @@ class Plan:
         self.hostile_heads = 1000
         self.hostile_bodies = 1000
         self.hostile_never_read = 10 if quick else 100
-        self.hostile_big_mb = 30 if quick else 300
+        # 2 MB each: 200 MB in all, past the memory budget and up to the disk budget (HOSTILE_SETTINGS), so the
+        # responses spool; --hostile-mb 300 makes every response outgrow its spool and hold a worker instead.
+        self.hostile_big_mb = hostile_mb or 2
         self.hostile_interval = 3
         self.hostile_ramp = 3 if quick else 5
         self.hostile_seconds = 5 if quick else 20
@@ -2608,6 +2610,8 @@ def main():
                     help="auto section: comma-separated backend shapes (default all: " + ",".join(AUTO_SHAPE_KEYS) + ")")
     ap.add_argument("--spike-sizes", default="",
                     help="spike section: comma-separated spike sizes (default 1000,5000,15000; quick 200,1000)")
+    ap.add_argument("--hostile-mb", type=int, default=0, metavar="MB",
+                    help="hostile section: the size of the response each never-reader asks for (default 2)")
     ap.add_argument("--baseline-jar", default="", metavar="PATH",
                     help="spike and overhead sections: measure every Sluice set-up also with this earlier jar "
                          "(java with bin/sluice's JVM options -jar PATH), alternating with this build")
@@ -2627,7 +2631,8 @@ def main():
         baseline_jar = os.path.abspath(args.baseline_jar)
         if not os.path.isfile(baseline_jar):
             ap.error(f"--baseline-jar: no such file: {args.baseline_jar}")
-    plan = Plan(args.quick, args.reps, shapes, spike_sizes=sorted(set(sizes)), baseline_jar=baseline_jar)
+    plan = Plan(args.quick, args.reps, shapes, spike_sizes=sorted(set(sizes)), baseline_jar=baseline_jar,
+                hostile_mb=args.hostile_mb if args.hostile_mb > 0 else None)
     OUT = args.out or (os.path.join(servers.BENCH, "quick") if args.quick else servers.BENCH)
     os.makedirs(os.path.join(OUT, "raw"), exist_ok=True)
     sections = [s for s in args.only.split(",") if s] or SECTIONS

@@ -17,6 +17,11 @@ import java.util.Objects;
  *       between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to {@value #HEADROOM} times that,
  *       capped at L2. A little above the knee costs nothing — those requests would otherwise wait in Sluice's queue —
  *       while below it workers idle.</li>
+ *   <li><i>A plateau is checked again</i>: on a small machine the proxy and the backend share the CPUs, and a cold
+ *       process needs several times the CPU per request at first, so throughput can stop growing far below the
+ *       backend's capacity. The first {@value #RECHECKS} probes after slow start stopped at a plateau double the
+ *       limit instead of stepping it (after 2, 4 and 8 s: a probe that changes nothing doubles the wait); when
+ *       doubling pays again, slow start resumes.</li>
  *   <li><i>Probing</i>: after {@value #HOLD_WINDOWS} windows and {@value #HOLD_SECONDS} s at one limit, one step of an
  *       eighth (at least 1): up three times in four, down the fourth. A step up is kept when two windows both gain at
  *       least half of proportionally over the limit's running throughput (and far below the knee — nearly
@@ -56,6 +61,7 @@ public final class AdaptiveLimit implements Limit {
   static final double QUEUE_HIGH = 4;
   static final int QUEUE_TARGET = 2;
   static final int QUEUE_MEMORY_SECONDS = 30;
+  static final int RECHECKS = 3;
   private static final double QUEUE_LOW = 0.5;
   private static final int SLOW_START_WINDOW = 16;
   /**
@@ -106,6 +112,9 @@ public final class AdaptiveLimit implements Limit {
   private int probeFrom;
   private int probePassed;
   private int probes;
+  /** Doubling probes left to try, after slow start stopped at a plateau; whether the probe under way is one. */
+  private int rechecks;
+  private boolean recheck;
   /** Time between probes: doubles after each probe that changed nothing, back to the least after any move kept. */
   private int holdSeconds = HOLD_SECONDS;
   /** Probes below this are not tried: it is the limit last chosen from a measured knee. */
@@ -205,7 +214,7 @@ public final class AdaptiveLimit implements Limit {
    * the precision a decision needs, given how much round trips varied in the last window ({@code n = (cv / p)²}).
    */
   private int windowSize() {
-    boolean starting = phase == Phase.SLOW_START;
+    boolean starting = phase == Phase.SLOW_START || recheck;
     double cv = rttVariation / Math.max(1, meanRtt);
     double p = starting ? SLOW_START_PRECISION : PRECISION;
     int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, cv * cv / (p * p));
@@ -246,9 +255,10 @@ public final class AdaptiveLimit implements Limit {
           hold();
           holdSeconds = Math.min(MAX_HOLD_SECONDS, holdSeconds * 2);
         } else if (++probePassed >= 2) {
-          if (efficiency >= 0.9) {
-            // Nearly proportional: far below the knee, so ramp again.
+          if (efficiency >= 0.9 || recheck) {
+            // Nearly proportional, or a doubling that pays after a plateau: far below the knee, so ramp again.
             phase = Phase.SLOW_START;
+            recheck = false;
             prevLimit = limit;
             prevThroughput = throughput;
             prevTimeouts = timeoutShare;
@@ -281,6 +291,7 @@ public final class AdaptiveLimit implements Limit {
         int to = Math.max(MIN, Math.min(limit, (int) Math.ceil(knee * HEADROOM)));
         floor = to;
         hold();
+        rechecks = timeoutShare > prevTimeouts + TIMEOUT_MARGIN ? 0 : RECHECKS;
         if (to != limit) {
           change(now, to, timeoutShare > prevTimeouts + TIMEOUT_MARGIN ? Reason.TIMEOUTS : Reason.PLATEAU);
         }
@@ -298,6 +309,15 @@ public final class AdaptiveLimit implements Limit {
   }
 
   private void probe(long now) {
+    if (rechecks > 0 && limit < MAX) {
+      rechecks--;
+      probeFrom = limit;
+      probePassed = 0;
+      phase = Phase.PROBE_UP;
+      recheck = true;
+      change(now, Math.min(MAX, limit * 2), Reason.PROBE);
+      return;
+    }
     int step = Math.max(1, Math.round(limit / 8f));
     boolean down = ++probes % 4 == 0;
     int to = down ? limit - step : limit + step;
@@ -307,6 +327,7 @@ public final class AdaptiveLimit implements Limit {
     }
     probeFrom = limit;
     probePassed = 0;
+    recheck = false;
     phase = down ? Phase.PROBE_DOWN : Phase.PROBE_UP;
     change(now, to, Reason.PROBE);
   }
@@ -314,12 +335,14 @@ public final class AdaptiveLimit implements Limit {
   /** Holds at the current limit, learning its throughput afresh. */
   private void hold() {
     phase = Phase.HOLD;
+    recheck = false;
     holdWindows = 0;
   }
 
   /** Holds at the current limit, whose throughput a probe just measured to be better. */
   private void holdAt(double throughput, double timeoutShare) {
     phase = Phase.HOLD;
+    recheck = false;
     holdSeconds = HOLD_SECONDS;
     holdWindows = 1;
     holdThroughput = throughput;

@@ -1,6 +1,7 @@
 package io.sluice.limit;
 
 import java.util.ArrayDeque;
+import java.util.function.LongUnaryOperator;
 
 /**
  * A backend model for {@link Simulation}: what it does with a connection that reaches it, and what the kernel shows
@@ -41,7 +42,15 @@ abstract class SimBackend {
    * the accept queue.
    */
   static SimBackend async(int capacity, int cores, long cpuNanos, int backlog) {
-    return new Async(capacity, cores, cpuNanos, backlog);
+    return new Async(capacity, cores, now -> cpuNanos, backlog);
+  }
+
+  /**
+   * As {@link #async}, but each request's CPU cost at a time {@code t} is {@code cpuAt(t)}: a cold start, where the
+   * CPUs the proxy shares with the backend are at first far slower than once the JIT has warmed.
+   */
+  static SimBackend async(int capacity, int cores, LongUnaryOperator cpuAt, int backlog) {
+    return new Async(capacity, cores, cpuAt, backlog);
   }
 
   /** A fixed pool of workers with a queue in front of it: the kernel's accept queue or the server's own. */
@@ -95,17 +104,17 @@ abstract class SimBackend {
   private static final class Async extends SimBackend {
     private final int capacity;
     private final int cores;
-    private final long cpuNanos;
+    private final LongUnaryOperator cpuAt;
     private final int backlog;
     private final ArrayDeque<Simulation.Request> acceptQueue = new ArrayDeque<>();
     private final ArrayDeque<Simulation.Request> cpuQueue = new ArrayDeque<>();
     private int open;
     private int cpuBusy;
 
-    Async(int capacity, int cores, long cpuNanos, int backlog) {
+    Async(int capacity, int cores, LongUnaryOperator cpuAt, int backlog) {
       this.capacity = capacity;
       this.cores = cores;
-      this.cpuNanos = cpuNanos;
+      this.cpuAt = cpuAt;
       this.backlog = backlog;
     }
 
@@ -134,7 +143,7 @@ abstract class SimBackend {
       while (cpuBusy < cores && !cpuQueue.isEmpty()) {
         Simulation.Request r = cpuQueue.poll();
         cpuBusy++;
-        sim.at(sim.now() + cpuNanos, () -> {
+        sim.at(sim.now() + cpuAt.applyAsLong(sim.now()), () -> {
           cpuBusy--;
           open--;
           sim.responded(r);
