@@ -984,11 +984,12 @@ def auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health, rep
 
 
 def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
-    """A fresh Sluice (limit auto) loaded at once: throughput per 250 ms over the first 5 s (totals.served every
-    50 ms)."""
+    """A fresh Sluice loaded at once: throughput per 250 ms over the first 5 s (totals.served every 50 ms), with
+    limit auto and, in alternating order, with the shape's largest fixed limit: what a cold JVM allows at all."""
     runs = data.setdefault("autoColdStart", [])
-    for rep in range(plan.reps):
-        s = servers.sluice(tmp, f"auto-cold-{rep}", backend.address, protocol=protocol, limit="auto",
+    fixed = str(max(shape["limits"]))
+    for rep, limit in ((r, v) for r in range(plan.reps) for v in (["auto", fixed] if r % 2 == 0 else [fixed, "auto"])):
+        s = servers.sluice(tmp, f"auto-cold-{rep}-{limit}", backend.address, protocol=protocol, limit=limit,
                            queue_timeout=f"{plan.spike_timeout_s}s")
         try:
             poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
@@ -1001,12 +1002,12 @@ def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
             samples = poller.stop()
             served = [(t - t_start, x[4]) for t, x in samples]
             windows = [lib.rate_between(served, i * 0.25, (i + 1) * 0.25) for i in range(20)]
-            runs.append({"rep": rep, "windows": windows, "rps": r["rps"], "p99": r["p99"],
+            runs.append({"rep": rep, "limit": limit, "windows": windows, "rps": r["rps"], "p99": r["p99"],
                          "samples": [[round(t - t_start, 3), *x] for t, x in samples]})
-            if rep == 0:
+            if rep == 0 and limit == "auto":
                 commands["auto: cold start"] = (s.proc.command() + f"; at once: wrk -t 1 -c {shape['connections']} "
                                                 f"-d {plan.cold_seconds}s URL")
-            log(f"auto cold start rep {rep + 1}: per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
+            log(f"auto cold start rep {rep + 1} limit {limit}: per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
         finally:
             s.stop()
         lib.wait_quiet([backend.address])
@@ -1634,26 +1635,30 @@ def auto_figures(rec):
 def cold_figures(data):
     """Throughput per 250 ms from a cold start (median over repetitions) and the time to 90% of the gevent shape's
     best fixed limit's steady throughput."""
-    runs = data.get("autoColdStart") or []
+    every = data.get("autoColdStart") or []
+    runs = [r for r in every if r.get("limit", "auto") == "auto"]
+    fixed_runs = [r for r in every if r.get("limit", "auto") != "auto"]
     rec = data.get("auto", {}).get(COLD_SHAPE)
     best = None
     if rec:
         f = auto_figures(rec)
         if f.get("bestRps"):
             best = f["med"][f["bestRps"]]["rps"]
-    windows = [median([r["windows"][i] for r in runs]) for i in range(20)] if runs else []
-    times = []
-    for r in runs:
-        t90 = None
-        if best:
-            for i, w in enumerate(r["windows"]):
-                if w is not None and w >= 0.9 * best:
-                    t90 = (i + 1) * 0.25
-                    break
-        times.append(t90)
-    reached = [t for t in times if t is not None]
-    return {"best": best, "windows": windows, "t90": times,
-            "t90Median": median(times) if len(reached) == len(times) and times else None}
+    def t90(r):
+        for i, w in enumerate(r["windows"]):
+            if best and w is not None and w >= 0.9 * best:
+                return (i + 1) * 0.25
+        return None
+
+    def windows(rs):
+        return [median([r["windows"][i] for r in rs]) for i in range(20)] if rs else []
+
+    times = [t90(r) for r in runs]
+    fixed_times = [t90(r) for r in fixed_runs]
+    return {"best": best, "windows": windows(runs), "t90": times,
+            "t90Median": median(times) if None not in times and times else None,
+            "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None, "fixedWindows": windows(fixed_runs),
+            "fixedT90": fixed_times}
 
 
 def report_auto(plan, data, L):
@@ -1786,16 +1791,23 @@ def report_auto(plan, data, L):
         L.append("")
         L.append("| | " + " | ".join(f"{(i + 1) * 0.25:.2f}" for i in range(20)) + " |")
         L.append("| --- | " + " | ".join("---:" for _ in range(20)) + " |")
-        L.append("| req/s (median) | " + " | ".join(fmt(w) for w in c["windows"]) + " |")
-        if c["best"]:
-            L.append("| % of best fixed | " + " | ".join(
-                fmt(100.0 * w / c["best"]) if w is not None else "–" for w in c["windows"]) + " |")
+        for label, ws in (("auto", c["windows"]), (f"limit {c['fixedLimit']}", c["fixedWindows"])):
+            if not ws:
+                continue
+            L.append(f"| {label}: req/s (median) | " + " | ".join(fmt(w) for w in ws) + " |")
+            if c["best"]:
+                L.append(f"| {label}: % of best fixed | " + " | ".join(
+                    fmt(100.0 * w / c["best"]) if w is not None else "–" for w in ws) + " |")
         L.append("")
         t = c["t90Median"]
         L.append(f"- **Time to 90% of the best fixed limit's throughput: "
                  f"{fmt(t, 2, ' s') if t is not None else 'not reached in every repetition'}** (by repetition: "
                  f"{', '.join(fmt(x, 2, ' s') if x is not None else 'not reached' for x in c['t90'])}) — "
                  f"{'meets' if t is not None and t <= 2.0 else 'misses'} the target.")
+        if c["fixedWindows"]:
+            L.append(f"- The same from a fresh Sluice with the fixed limit {c['fixedLimit']} (no ramp at all): "
+                     + ", ".join(fmt(x, 2, ' s') if x is not None else 'not reached' for x in c['fixedT90'])
+                     + " — what a cold JVM sharing 2 cores with the backend allows whatever the limit.")
         L.append("")
         if os.path.exists(os.path.join(OUT, "auto-cold-start.png")):
             L.append("![throughput from a cold start](auto-cold-start.png)")
@@ -2018,8 +2030,9 @@ def charts_new(data, plt):
         fig, ax = plt.subplots(figsize=(9, 4))
         for r in data["autoColdStart"]:
             ws = [w or 0 for w in r["windows"]]
+            limit = r.get("limit", "auto")
             ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
-                    label=f"repetition {r['rep'] + 1}")
+                    linestyle="-" if limit == "auto" else ":", label=f"limit {limit}, repetition {r['rep'] + 1}")
         if c["best"]:
             ax.axhline(0.9 * c["best"], color="red", linestyle="--", linewidth=1,
                        label=f"90% of the best fixed limit ({fmt(0.9 * c['best'])} req/s)")
@@ -2027,7 +2040,7 @@ def charts_new(data, plt):
         ax.set_ylabel("requests/s")
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=7)
-        ax.set_title("gunicorn gevent 2 x 100 x 50 ms: a fresh Sluice (limit auto) under wrk -c256", fontsize=9)
+        ax.set_title("gunicorn gevent 2 x 100 x 50 ms: a fresh Sluice under wrk -c256", fontsize=9)
         fig.tight_layout()
         fig.savefig(os.path.join(OUT, "auto-cold-start.png"), dpi=110)
         plt.close(fig)
