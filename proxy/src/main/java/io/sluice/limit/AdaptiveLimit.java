@@ -33,9 +33,12 @@ import java.util.Objects;
  * the queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests
  * in flight, {@code i - d} workers are busy. Smoothed over readings ({@code a = (a + d) / 2}), a queue above
  * {@value #QUEUE_HIGH} sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker idles
- * between requests), once the requests let in under a higher limit have left; an empty queue while requests wait grows it by a quarter. Once a backend has shown a queue
- * (within {@value #QUEUE_MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
- * (threads or async workers, keep-alive connections) never shows one below its capacity, and throughput decides.
+ * between requests), once the requests let in under a higher limit have left; an empty queue while requests wait
+ * grows it by a quarter. Once a backend has shown a real queue (the smoothed depth above {@value #QUEUE_HIGH}; kept
+ * up by any reading above 0 within {@value #QUEUE_MEMORY_SECONDS} s), its queue alone decides and probing stops. A
+ * backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a connection or two
+ * for a moment, when its accepting thread lags: that decides nothing, or an empty queue would grow its limit without
+ * end, and throughput decides.
  *
  * <p><b>Drops.</b> A connect refused because the backend's queue overflowed is evidence of overload by itself: the
  * limit goes to 80% of what was in flight, once per change. A timeout is not: it counts only when a step up brings a
@@ -186,7 +189,7 @@ public final class AdaptiveLimit implements Limit {
   @Override
   public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
     queueAverage = (queueAverage + depth) / 2;
-    if (depth > 0) {
+    if (depth > 0 && (queueDecides(nowNanos) || queueAverage > QUEUE_HIGH)) {
       queueSeen = true;
       queueSeenAt = nowNanos;
     }

@@ -215,8 +215,9 @@ class AdaptiveLimitTest {
   void aVisibleQueueDecides() {
     List<Decision> decisions = new ArrayList<>();
     AdaptiveLimit limit = new AdaptiveLimit(decisions::add);
-    // Requests wait in Sluice; the backend showed a queue once, then none: its workers idle, so more go in.
-    limit.onBackendQueue(0, 1, 4, 4);
+    // The backend showed a real queue (nine deep, while nothing waited in Sluice), then none while requests wait in
+    // Sluice: its workers idle, so more go in.
+    limit.onBackendQueue(0, 9, 3, 0);
     long now = 0;
     while (limit.current() < 8) {
       now += 250 * MS;
@@ -235,6 +236,21 @@ class AdaptiveLimitTest {
     limit.onBackendQueue(now + 750 * MS, 6, 8, 4);
     limit.onBackendQueue(now + 1000 * MS, 5, 7, 4);
     assertEquals(3, limit.current());
+  }
+
+  @Test
+  void aConnectionOrTwoInTheAcceptQueueForAMomentDoNotMakeTheQueueDecide() {
+    // gunicorn gthread accepts eagerly: its accept queue holds a connection only while its accepting thread lags.
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
+    int start = auto.current();
+    long t = 0;
+    auto.onBackendQueue(t, 1, start, 50);
+    auto.onBackendQueue(t += 250 * MS, 2, start, 50);
+    for (int i = 0; i < 40; i++) {
+      auto.onBackendQueue(t += 250 * MS, 0, auto.current(), 50);
+    }
+    assertEquals(start, auto.current(), "an empty queue grew the limit: " + decisions);
   }
 
   @Test
