@@ -47,9 +47,7 @@ class HostileClientsIT {
   void hostileClientsNeitherStarveOrdinaryOnesNorExhaustTheBudgets() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (WsgiServer uwsgi = WsgiServer.uwsgiHttp(dir, 2, 100)) {
-      Path tmp = Files.createDirectory(dir.resolve("spool"));
-      Path config = dir.resolve("sluice.yaml");
-      Files.writeString(config, """
+      Path config = config(uwsgi, """
           backends:
             - address: %s
           buffers:
@@ -61,7 +59,7 @@ class HostileClientsIT {
             bodyTimeout: 2s
             bodyMinRate: 1KiB
             sendTimeout: 2s
-          """.formatted(uwsgi.address(), tmp));
+          """);
       try (RunningProxy sluice = RunningProxy.start("--config", config.toString())) {
         Address front = new Address.Tcp("127.0.0.1", sluice.port());
         NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(30_000));
@@ -94,9 +92,7 @@ class HostileClientsIT {
         // A client that reads nothing does not see the close either: once Sluice counts them gone, read again.
         eventually(() -> sluice.sluice().stats().count(RequestOutcome.CLIENT_GONE) >= NEVER_READING ? null
             : sluice.sluice().stats().count(RequestOutcome.CLIENT_GONE) + " clients gone");
-        List<NetSocket> reading = List.copyOf(neverReading);
-        neverReading.clear();
-        reading.forEach(NetSocket::resume);
+        readAgain(neverReading);
         List<String> ends = new ArrayList<>();
         eventually(Duration.ofSeconds(60), () -> {
           long open = hostile.stream().filter(h -> !h.isComplete()).count();
@@ -113,10 +109,7 @@ class HostileClientsIT {
             "trickling bodies get 408: " + ends);
         assertTrue(peakMemory.get() <= 16 * MIB + MIB, "memory buffered at most " + peakMemory.get());
         assertTrue(peakDisk.get() <= 64 * MIB + MIB, "disk buffered at most " + peakDisk.get());
-        eventually(() -> {
-          Status.Buffers b = sluice.sluice().control().status().buffers();
-          return b.memory() == 0 && b.disk() == 0 ? null : "still buffered: " + b;
-        });
+        eventuallyNothingBuffered(sluice);
         client.close();
       }
     } finally {
@@ -133,9 +126,7 @@ class HostileClientsIT {
   void clientsThatReadNothingGiveTheirSlotsBackWhileOthersWait() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (WsgiServer uwsgi = WsgiServer.uwsgiHttp(dir, 2, 100)) {
-      Path tmp = Files.createDirectory(dir.resolve("spool"));
-      Path config = dir.resolve("sluice.yaml");
-      Files.writeString(config, """
+      Path config = config(uwsgi, """
           backends:
             - address: %s
               limit: 2
@@ -144,7 +135,7 @@ class HostileClientsIT {
             disk: 8MiB
           clients:
             sendTimeout: 60s
-          """.formatted(uwsgi.address(), tmp));
+          """);
       try (RunningProxy sluice = RunningProxy.start("--config", config.toString())) {
         Address front = new Address.Tcp("127.0.0.1", sluice.port());
         NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(30_000));
@@ -167,19 +158,34 @@ class HostileClientsIT {
         assertTrue(tookMs < 30_000, "served in " + tookMs + " ms, not after the 60 s send timeout");
         eventually(() -> sluice.sluice().stats().count(RequestOutcome.CLIENT_GONE) == 2 ? null
             : sluice.sluice().stats().count(RequestOutcome.CLIENT_GONE) + " of the 2 never-readers let go");
-        List<NetSocket> reading = List.copyOf(neverReading);
-        neverReading.clear();
-        reading.forEach(NetSocket::resume);
+        readAgain(neverReading);
         eventually(() -> hostile.stream().allMatch(Future::isComplete) ? null : "never-readers still open");
-        eventually(() -> {
-          Status.Buffers b = sluice.sluice().control().status().buffers();
-          return b.memory() == 0 && b.disk() == 0 ? null : "still buffered: " + b;
-        });
+        eventuallyNothingBuffered(sluice);
         client.close();
       }
     } finally {
       vertx.close().await();
     }
+  }
+
+  /** A configuration file: {@code template} with the backend's address and a fresh temp directory filled in. */
+  private Path config(WsgiServer uwsgi, String template) throws java.io.IOException {
+    Path tmp = Files.createDirectory(dir.resolve("spool"));
+    return Files.writeString(dir.resolve("sluice.yaml"), template.formatted(uwsgi.address(), tmp));
+  }
+
+  /** The never-readers read again, so that they see the close Sluice sent them. */
+  private static void readAgain(List<NetSocket> neverReading) {
+    List<NetSocket> reading = List.copyOf(neverReading);
+    neverReading.clear();
+    reading.forEach(NetSocket::resume);
+  }
+
+  private static void eventuallyNothingBuffered(RunningProxy sluice) throws Exception {
+    eventually(() -> {
+      Status.Buffers b = sluice.sluice().control().status().buffers();
+      return b.memory() == 0 && b.disk() == 0 ? null : "still buffered: " + b;
+    });
   }
 
   /**
