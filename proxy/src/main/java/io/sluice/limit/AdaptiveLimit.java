@@ -82,7 +82,8 @@ public final class AdaptiveLimit implements Limit {
   private static final double TIMEOUT_MARGIN = 0.02;
   private static final long SECOND = 1_000_000_000L;
 
-  private enum Phase { SLOW_START, HOLD, PROBE_UP, PROBE_DOWN }
+  /** RECHECK: a probe up that doubles the limit, after slow start stopped at a plateau. */
+  private enum Phase { SLOW_START, HOLD, PROBE_UP, RECHECK, PROBE_DOWN }
 
   private final LimitListener listener;
   private int limit = INITIAL;
@@ -115,9 +116,8 @@ public final class AdaptiveLimit implements Limit {
   private int probeFrom;
   private int probePassed;
   private int probes;
-  /** Doubling probes left to try, after slow start stopped at a plateau; whether the probe under way is one. */
+  /** Doubling probes left to try, after slow start stopped at a plateau. */
   private int rechecks;
-  private boolean recheck;
   /** Time between probes: doubles after each probe that changed nothing, back to the least after any move kept. */
   private int holdSeconds = HOLD_SECONDS;
   /** Probes below this are not tried: it is the limit last chosen from a measured knee. */
@@ -217,7 +217,7 @@ public final class AdaptiveLimit implements Limit {
    * the precision a decision needs, given how much round trips varied in the last window ({@code n = (cv / p)²}).
    */
   private int windowSize() {
-    boolean starting = phase == Phase.SLOW_START || recheck;
+    boolean starting = phase == Phase.SLOW_START || phase == Phase.RECHECK;
     double cv = rttVariation / Math.max(1, meanRtt);
     double p = starting ? SLOW_START_PRECISION : PRECISION;
     int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, cv * cv / (p * p));
@@ -250,7 +250,7 @@ public final class AdaptiveLimit implements Limit {
           probe(now);
         }
       }
-      case PROBE_UP -> {
+      case PROBE_UP, RECHECK -> {
         boolean moreTimeouts = timeoutShare > holdTimeouts + TIMEOUT_MARGIN;
         double efficiency = (throughput / holdThroughput - 1) / ((double) limit / probeFrom - 1);
         if (efficiency < GAIN || moreTimeouts) {
@@ -258,10 +258,9 @@ public final class AdaptiveLimit implements Limit {
           hold();
           holdSeconds = Math.min(MAX_HOLD_SECONDS, holdSeconds * 2);
         } else if (++probePassed >= 2) {
-          if (efficiency >= 0.9 || recheck) {
+          if (efficiency >= 0.9 || phase == Phase.RECHECK) {
             // Nearly proportional, or a doubling that pays after a plateau: far below the knee, so ramp again.
             phase = Phase.SLOW_START;
-            recheck = false;
             prevLimit = limit;
             prevThroughput = throughput;
             prevTimeouts = timeoutShare;
@@ -289,14 +288,15 @@ public final class AdaptiveLimit implements Limit {
   private void slowStart(long now, double throughput, double timeoutShare) {
     if (prevThroughput > 0) {
       double efficiency = (throughput / prevThroughput - 1) / ((double) limit / prevLimit - 1);
-      if (efficiency < GAIN || timeoutShare > prevTimeouts + TIMEOUT_MARGIN) {
+      boolean moreTimeouts = timeoutShare > prevTimeouts + TIMEOUT_MARGIN;
+      if (efficiency < GAIN || moreTimeouts) {
         double knee = prevLimit * Math.max(1, throughput / prevThroughput);
         int to = Math.max(MIN, Math.min(limit, (int) Math.ceil(knee * HEADROOM)));
         floor = to;
         hold();
-        rechecks = timeoutShare > prevTimeouts + TIMEOUT_MARGIN ? 0 : RECHECKS;
+        rechecks = moreTimeouts ? 0 : RECHECKS;
         if (to != limit) {
-          change(now, to, timeoutShare > prevTimeouts + TIMEOUT_MARGIN ? Reason.TIMEOUTS : Reason.PLATEAU);
+          change(now, to, moreTimeouts ? Reason.TIMEOUTS : Reason.PLATEAU);
         }
         return;
       }
@@ -316,8 +316,7 @@ public final class AdaptiveLimit implements Limit {
       rechecks--;
       probeFrom = limit;
       probePassed = 0;
-      phase = Phase.PROBE_UP;
-      recheck = true;
+      phase = Phase.RECHECK;
       change(now, Math.min(MAX, limit * 2), Reason.PROBE);
       return;
     }
@@ -330,7 +329,6 @@ public final class AdaptiveLimit implements Limit {
     }
     probeFrom = limit;
     probePassed = 0;
-    recheck = false;
     phase = down ? Phase.PROBE_DOWN : Phase.PROBE_UP;
     change(now, to, Reason.PROBE);
   }
@@ -338,14 +336,12 @@ public final class AdaptiveLimit implements Limit {
   /** Holds at the current limit, learning its throughput afresh. */
   private void hold() {
     phase = Phase.HOLD;
-    recheck = false;
     holdWindows = 0;
   }
 
   /** Holds at the current limit, whose throughput a probe just measured to be better. */
   private void holdAt(double throughput, double timeoutShare) {
     phase = Phase.HOLD;
-    recheck = false;
     holdSeconds = HOLD_SECONDS;
     holdWindows = 1;
     holdThroughput = throughput;
