@@ -31,21 +31,25 @@ import java.util.Objects;
  *
  * <p><b>A backend that answers in microseconds.</b> Holding a request back saves it a wait at the backend, and costs
  * Sluice a queue, a hand-over between event loops and smaller batches. While the mean round trip stays under
- * {@value #QUICK_NANOS} ns, that wait is smaller than the cost: a plateau does not stop slow start, a probe up is kept
- * unless throughput falls by more than a {@value #LOSS} share, and no probe goes down. The limit then settles where
- * the round trip reaches it (for a backend doing 50,000 requests a second, about 100 in flight), or where the demand
- * ends.
+ * 2 ms, that wait is smaller than the cost, so the backend gets as many requests as it answers in
+ * that time (throughput times 2 ms; for 50,000 requests a second, 100), at most doubling at a time
+ * ({@link Reason#QUICK}): a plateau does not stop slow start, a probe up is kept unless throughput falls by more than
+ * a {@value #LOSS} share, and no probe goes down. A process that starts cold, or a machine that is busy for a while,
+ * shows longer round trips at first: the limit follows its throughput up once it is warm. Where the backend's queue
+ * decides, it decides alone.
  *
  * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync),
  * the queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests
- * in flight, {@code i - d} workers are busy. Smoothed over readings ({@code a = (a + d) / 2}), a queue above
- * {@value #QUEUE_HIGH} sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker idles
- * between requests), once the requests let in under a higher limit have left; an empty queue while requests wait
- * grows it by a quarter. Once a backend has shown a real queue (the smoothed depth above {@value #QUEUE_HIGH}; kept
- * up by any reading above 0 within {@value #QUEUE_MEMORY_SECONDS} s), its queue alone decides and probing stops. A
- * backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a connection or two
- * for a moment, when its accepting thread lags: that decides nothing, or an empty queue would grow its limit without
- * end, and throughput decides.
+ * in flight, {@code i - d} workers are busy. A queue that holds more than {@value #QUEUE_HIGH} on two readings in a
+ * row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker
+ * idles between requests), once the requests let in under a higher limit have left; one reading is not enough, since
+ * an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its capacity. An
+ * empty queue while requests wait grows it by a quarter ({@link AcceptQueue#empty}). Once a backend has shown a real
+ * queue (the smoothed depth above {@value #QUEUE_HIGH}; kept up by any reading above 0 within
+ * {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
+ * (threads or async workers, keep-alive connections) shows at most a connection or two for a moment, when its
+ * accepting thread lags: that decides nothing, or an empty queue would grow its limit without end, and throughput
+ * decides.
  *
  * <p><b>Drops.</b> A connect refused because the backend's queue overflowed is evidence of overload by itself: the
  * limit goes to 80% of what was in flight, once per change. A timeout is not: it counts only when a step up brings a
@@ -68,13 +72,11 @@ public final class AdaptiveLimit implements Limit {
   static final int HOLD_WINDOWS = 4;
   static final int HOLD_SECONDS = 2;
   static final int MAX_HOLD_SECONDS = 64;
-  static final double QUEUE_HIGH = 4;
+  static final double QUEUE_HIGH = AcceptQueue.HIGH;
   static final int QUEUE_TARGET = 2;
-  static final int QUEUE_MEMORY_SECONDS = 30;
   static final int RECHECKS = 3;
   /** Round trips shorter than this are not worth holding requests back for, while throughput does not fall. */
   static final long QUICK_NANOS = 2_000_000L;
-  private static final double QUEUE_LOW = 0.5;
   private static final int SLOW_START_WINDOW = 16;
   /**
    * A slow-start window lasts at most this many rounds of the limit: a doubling is judged against a gain of half, which
@@ -133,9 +135,7 @@ public final class AdaptiveLimit implements Limit {
   private int floor = MIN;
 
   // The backend's accept queue.
-  private double queueAverage;
-  private long queueSeenAt;
-  private boolean queueSeen;
+  private final AcceptQueue queue = new AcceptQueue();
 
   public AdaptiveLimit() {
     this(LimitListener.NONE);
@@ -197,25 +197,22 @@ public final class AdaptiveLimit implements Limit {
 
   @Override
   public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
-    queueAverage = (queueAverage + depth) / 2;
-    if (depth > 0 && (queueDecides(nowNanos) || queueAverage > QUEUE_HIGH)) {
-      queueSeen = true;
-      queueSeenAt = nowNanos;
-    }
+    queue.read(nowNanos, depth);
+    int held = queue.held();
     boolean limiting = waiting > 0 || inflight >= limit;
     if (!limiting) {
       return;
     }
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice.
-    if (queueAverage > QUEUE_HIGH && inflight <= limit) {
-      int to = Math.max(MIN, inflight - depth + QUEUE_TARGET);
+    if (held > QUEUE_HIGH && inflight <= limit) {
+      int to = Math.max(MIN, inflight - held + QUEUE_TARGET);
       if (to < limit) {
         floor = Math.min(floor, to);
         change(nowNanos, to, Reason.BACKEND_QUEUE);
         hold();
       }
-    } else if (depth == 0 && queueAverage < QUEUE_LOW && queueDecides(nowNanos) && limit < MAX) {
+    } else if (queue.empty() && queue.decides(nowNanos) && limit < MAX) {
       change(nowNanos, Math.min(MAX, limit + Math.max(1, limit / 4)), Reason.BACKEND_IDLE);
       hold();
     }
@@ -231,11 +228,6 @@ public final class AdaptiveLimit implements Limit {
     double p = starting ? SLOW_START_PRECISION : PRECISION;
     int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, cv * cv / (p * p));
     return Math.max(limit, Math.max(needed, starting ? SLOW_START_WINDOW : WINDOW));
-  }
-
-  /** Whether the backend has shown its accept queue lately, which then decides alone. */
-  private boolean queueDecides(long now) {
-    return queueSeen && now - queueSeenAt < QUEUE_MEMORY_SECONDS * SECOND;
   }
 
   private void endWindow(long now) {
@@ -255,7 +247,11 @@ public final class AdaptiveLimit implements Limit {
         holdThroughput = holdWindows == 0 ? throughput : holdThroughput + 0.25 * (throughput - holdThroughput);
         holdTimeouts = holdWindows == 0 ? timeoutShare : holdTimeouts + 0.25 * (timeoutShare - holdTimeouts);
         holdWindows++;
-        if (holdWindows >= HOLD_WINDOWS && now - changedAt >= holdSeconds * SECOND && !queueDecides(now)) {
+        int quick = (int) Math.min(MAX, throughput * QUICK_NANOS / SECOND);
+        if (quick > limit && !queue.decides(now)) {
+          change(now, Math.min(quick, 2 * limit), Reason.QUICK);
+          hold();
+        } else if (holdWindows >= HOLD_WINDOWS && now - changedAt >= holdSeconds * SECOND && !queue.decides(now)) {
           probe(now);
         }
       }
@@ -345,7 +341,7 @@ public final class AdaptiveLimit implements Limit {
 
   /**
    * Whether the window just measured keeps a higher limit although it did not raise throughput enough: round trips
-   * under {@value #QUICK_NANOS} ns, no more timeouts, and no more than a {@value #LOSS} share less throughput than
+   * under 2 ms ({@link #QUICK_NANOS}), no more timeouts, and no more than a {@value #LOSS} share less throughput than
    * {@code before}.
    */
   private boolean quick(double throughput, double before, boolean moreTimeouts) {

@@ -8,6 +8,11 @@ public enum Reason {
   SLOW_START,
   /** More requests in flight stopped raising throughput: back to just above where it still rose. */
   PLATEAU,
+  /**
+   * Requests were waiting for a backend that answers in under 2 ms: it gets as many as it answers in 2 ms, since
+   * holding them in Sluice's queue costs more than their wait at the backend.
+   */
+  QUICK,
   /** A step above or below the limit, to see whether throughput follows. */
   PROBE,
   /** A step below the limit cost throughput: back up. */

@@ -183,6 +183,13 @@ class AdaptiveLimitTest {
     new Simulation(SimBackend.async(1000, 1, 2 * MS, 4096), slow, Simulation.fixed(0), 60 * SECOND, 5).clients(64)
         .runUntil(60 * SECOND);
     assertTrue(slow.current() <= 8, "limit " + slow.current());
+    // A cold process: ten times the CPU per request for the first 5 s, so slow start ends where round trips are
+    // long. Once warm, the limit follows the throughput up.
+    long warm = 5 * SECOND;
+    AdaptiveLimit cold = new AdaptiveLimit();
+    new Simulation(SimBackend.async(1000, 1, now -> now < warm ? 300_000L : 20_000L, 4096), cold, Simulation.fixed(0),
+        SECOND, 5).clients(64).runUntil(warm + SECOND);
+    assertTrue(cold.current() >= 64, "limit " + cold.current() + " a second after the process is warm");
   }
 
   @Test
@@ -256,6 +263,29 @@ class AdaptiveLimitTest {
     limit.onBackendQueue(now + 750 * MS, 6, 8, 4);
     limit.onBackendQueue(now + 1000 * MS, 5, 7, 4);
     assertEquals(3, limit.current());
+  }
+
+  @Test
+  void aQueueThatFillsForOneReadingInASpikeDoesNotCut() {
+    // gunicorn gevent, 2 workers x 100 connections, in a 3,000-connection spike: a worker starved of CPU accepts
+    // late, so for one reading 70 of the requests in flight wait in its accept queue; by the next it has caught up.
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
+    auto.onBackendQueue(0, 9, 3, 0);
+    long t = 0;
+    while (auto.current() < 150) {
+      auto.onBackendQueue(t += 250 * MS, 0, auto.current(), 2000);
+    }
+    int limit = auto.current();
+    auto.onBackendQueue(t += 250 * MS, 70, limit, 2000);
+    auto.onBackendQueue(t += 250 * MS, 0, limit, 2000);
+    assertEquals(limit, auto.current(), "one reading cut the limit: " + auto.lastDecision());
+    // A queue that stays is another matter: every worker is busy, and the lesser reading says how many are not.
+    auto.onBackendQueue(t += 250 * MS, 70, limit, 2000);
+    assertEquals(limit, auto.current());
+    auto.onBackendQueue(t += 250 * MS, 60, limit, 2000);
+    assertEquals(limit - 60 + AdaptiveLimit.QUEUE_TARGET, auto.current());
+    assertEquals(Reason.BACKEND_QUEUE, auto.lastDecision().reason());
   }
 
   @Test

@@ -1,0 +1,49 @@
+package io.sluice.limit;
+
+/**
+ * What a backend's accept queue has shown, reading by reading, for {@link AdaptiveLimit}: the depth it held over the
+ * last two readings, whether it is empty for good, and whether the backend has shown a real queue lately.
+ *
+ * <p>Not thread-safe: the dispatcher calls the limit under its lock.
+ */
+final class AcceptQueue {
+
+  /** A queue above this depth is a real one, which then decides. */
+  static final double HIGH = 4;
+  static final double LOW = 0.5;
+  /** How long a backend that showed a real queue keeps its queue deciding after the last reading above 0. */
+  static final int MEMORY_SECONDS = 30;
+  private static final long SECOND = 1_000_000_000L;
+
+  private double average;
+  private int last;
+  private int held;
+  private long seenAt;
+  private boolean seen;
+
+  /** Takes a reading of {@code depth} connections waiting to be accepted. */
+  void read(long nowNanos, int depth) {
+    average = (average + depth) / 2;
+    held = Math.min(depth, last);
+    last = depth;
+    if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
+      seen = true;
+      seenAt = nowNanos;
+    }
+  }
+
+  /** The lesser of the last two readings: the queue that stayed. */
+  int held() {
+    return held;
+  }
+
+  /** The last reading was empty, and the depth smoothed over readings ({@code a = (a + d) / 2}) is below {@value #LOW}. */
+  boolean empty() {
+    return last == 0 && average < LOW;
+  }
+
+  /** Whether the backend has shown a real queue lately (the smoothed depth above {@value #HIGH}). */
+  boolean decides(long nowNanos) {
+    return seen && nowNanos - seenAt < MEMORY_SECONDS * SECOND;
+  }
+}
