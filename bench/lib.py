@@ -314,6 +314,15 @@ def admin_status(port, timeout=2):
         return None
 
 
+def admin_patch(port, path, doc, timeout=5):
+    """PATCH `doc` (as JSON) to Sluice's admin API on 127.0.0.1:port; returns the answer's JSON, raises on an error."""
+    import urllib.request
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(doc).encode(), method="PATCH",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.load(r)
+
+
 def wait_sluice_idle(port, timeout=180):
     """Waits until Sluice's queue is empty and nothing is in flight in any backend (or it stops answering)."""
     deadline = time.monotonic() + timeout
