@@ -88,7 +88,8 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     this.client = client;
     this.loop = loop;
     // A slot freed on this loop may come to this request a little ahead of its turn: it can reuse the connection.
-    this.waiter = new Waiter(this, loop);
+    // Where no connection is reused (uwsgi), that would only let one loop's requests overtake the other's.
+    this.waiter = new Waiter(this, upstreams.reusesConnections() ? loop : null);
   }
 
   /** Encodes the head for every backend, then queues the request; or refuses it at once. Call on the loop. */

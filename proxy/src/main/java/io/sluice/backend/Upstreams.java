@@ -21,6 +21,7 @@ public final class Upstreams {
   /** One protocol per way of encoding; {@code encodingOf[i]} is backend i's position in it. */
   private final List<BackendProtocol> encodings = new ArrayList<>();
   private final int[] encodingOf;
+  private final boolean reusesConnections;
 
   /**
    * @param all        in configuration order, each at its lane's index
@@ -44,6 +45,12 @@ public final class Upstreams {
       }
       encodingOf[i] = same;
     }
+    this.reusesConnections = all.stream().anyMatch(u -> u.protocol().reusesConnections());
+  }
+
+  /** Whether a connection to some backend may carry another request once its call has ended. */
+  public boolean reusesConnections() {
+    return reusesConnections;
   }
 
   public List<Upstream> all() {
