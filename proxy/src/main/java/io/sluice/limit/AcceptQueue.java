@@ -10,13 +10,13 @@ final class AcceptQueue {
 
   /** A queue above this depth is a real one, which then decides. */
   static final double HIGH = 4;
-  static final double LOW = 0.5;
   /** How long a backend that showed a real queue keeps its queue deciding after the last reading above 0. */
   static final int MEMORY_SECONDS = 30;
   private static final long SECOND = 1_000_000_000L;
 
   private double average;
   private int last;
+  private int beforeLast;
   private int held;
   private long seenAt;
   private boolean seen;
@@ -25,6 +25,7 @@ final class AcceptQueue {
   void read(long nowNanos, int depth) {
     average = (average + depth) / 2;
     held = Math.min(depth, last);
+    beforeLast = last;
     last = depth;
     if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
       seen = true;
@@ -37,9 +38,9 @@ final class AcceptQueue {
     return held;
   }
 
-  /** The last reading was empty, and the depth smoothed over readings ({@code a = (a + d) / 2}) is below {@value #LOW}. */
+  /** The last two readings were empty. */
   boolean empty() {
-    return last == 0 && average < LOW;
+    return last == 0 && beforeLast == 0;
   }
 
   /** Whether the backend has shown a real queue lately (the smoothed depth above {@value #HIGH}). */
