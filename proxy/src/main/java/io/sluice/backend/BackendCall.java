@@ -87,8 +87,7 @@ public final class BackendCall implements Ticket, BackendConnection.Listener {
     this.body = body;
     this.client = client;
     this.loop = loop;
-    // A slot freed on this loop may come to this request a little ahead of its turn: it can reuse the connection.
-    // Where no connection is reused (uwsgi), that would only let one loop's requests overtake the other's.
+    // A slot freed on this loop may come to this request early, to reuse its connection (none is, over uwsgi).
     this.waiter = new Waiter(this, upstreams.reusesConnections() ? loop : null);
   }
 
