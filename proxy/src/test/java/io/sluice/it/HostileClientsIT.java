@@ -151,7 +151,9 @@ class HostileClientsIT {
               : "the never-readers hold both slots: " + s.backends().get(0) + " " + s.buffers();
         });
         long start = System.nanoTime();
-        Burst.Result ordinary = Burst.fire(vertx, front, "/?ms=1", 20, Duration.ofSeconds(30))
+        // Each takes 200 ms, so requests still wait when the second never-reader's held-slot timeout ends, however
+        // much later than the first's its spool filled.
+        Burst.Result ordinary = Burst.fire(vertx, front, "/?ms=200", 20, Duration.ofSeconds(30))
             .await(60, TimeUnit.SECONDS);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(20, ordinary.count(200), "served beside clients that read nothing: " + ordinary);
