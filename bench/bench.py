@@ -983,6 +983,21 @@ def auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health, rep
         s.stop()
 
 
+def load_at_once(plan, s, shape):
+    """wrk on Sluice `s` at once, its status polled every 50 ms: throughput per 250 ms over the first 5 s."""
+    poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
+    # The first sample (0 served) must come before the load, so that every window can be interpolated.
+    wait_until = time.monotonic() + 5
+    while not poller.samples and time.monotonic() < wait_until:
+        time.sleep(0.01)
+    t_start = time.monotonic()
+    r, _ = auto_wrk(plan, s.url, shape["connections"], plan.cold_seconds)
+    samples = poller.stop()
+    served = [(t - t_start, x[4]) for t, x in samples]
+    return {"windows": [lib.rate_between(served, i * 0.25, (i + 1) * 0.25) for i in range(20)], "rps": r["rps"],
+            "p99": r["p99"], "samples": [[round(t - t_start, 3), *x] for t, x in samples]}
+
+
 def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
     """A fresh Sluice loaded at once: throughput per 250 ms over the first 5 s (totals.served every 50 ms), with
     limit auto and, in alternating order, with the shape's largest fixed limit: what a cold JVM allows at all."""
@@ -992,18 +1007,9 @@ def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
         s = servers.sluice(tmp, f"auto-cold-{rep}-{limit}", backend.address, protocol=protocol, limit=limit,
                            queue_timeout=f"{plan.spike_timeout_s}s")
         try:
-            poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
-            # The first sample (0 served) must come before the load, so that every window can be interpolated.
-            wait_until = time.monotonic() + 5
-            while not poller.samples and time.monotonic() < wait_until:
-                time.sleep(0.01)
-            t_start = time.monotonic()
-            r, _ = auto_wrk(plan, s.url, shape["connections"], plan.cold_seconds)
-            samples = poller.stop()
-            served = [(t - t_start, x[4]) for t, x in samples]
-            windows = [lib.rate_between(served, i * 0.25, (i + 1) * 0.25) for i in range(20)]
-            runs.append({"rep": rep, "limit": limit, "windows": windows, "rps": r["rps"], "p99": r["p99"],
-                         "samples": [[round(t - t_start, 3), *x] for t, x in samples]})
+            run = load_at_once(plan, s, shape)
+            windows = run["windows"]
+            runs.append({"rep": rep, "limit": limit, **run})
             if rep == 0 and limit == "auto":
                 commands["auto: cold start"] = (s.proc.command() + f"; at once: wrk -t 1 -c {shape['connections']} "
                                                 f"-d {plan.cold_seconds}s URL")
@@ -1028,17 +1034,9 @@ def auto_limit_reset(plan, tmp, data, commands, backend, protocol, shape, fixed)
             name = lib.admin_status(s.admin_port)["backends"][0]["name"]
             lib.admin_patch(s.admin_port, "/api/v1/limits", {"backends": {name: {"limit": "auto"}}})
             time.sleep(0.5)
-            poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
-            wait_until = time.monotonic() + 5
-            while not poller.samples and time.monotonic() < wait_until:
-                time.sleep(0.01)
-            t_start = time.monotonic()
-            r, _ = auto_wrk(plan, s.url, shape["connections"], plan.cold_seconds)
-            samples = poller.stop()
-            served = [(t - t_start, x[4]) for t, x in samples]
-            windows = [lib.rate_between(served, i * 0.25, (i + 1) * 0.25) for i in range(20)]
-            runs.append({"rep": rep, "windows": windows, "rps": r["rps"], "p99": r["p99"],
-                         "samples": [[round(t - t_start, 3), *x] for t, x in samples]})
+            run = load_at_once(plan, s, shape)
+            windows = run["windows"]
+            runs.append({"rep": rep, **run})
             if rep == 0:
                 commands["auto: limit reset"] = (s.proc.command() + f"; 2 x {plan.auto_warm_seconds} s of wrk; idle; "
                                                  f"PATCH /api/v1/limits {{\"backends\":{{NAME:{{\"limit\":\"auto\"}}}}}}; "

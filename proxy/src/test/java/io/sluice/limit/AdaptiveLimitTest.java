@@ -238,18 +238,28 @@ class AdaptiveLimitTest {
     assertEquals(AdaptiveLimit.MAX, limit.current());
   }
 
+  /**
+   * The backend shows a real queue (nine deep, while nothing waits in Sluice), then none, a reading every 250 ms,
+   * while {@code waiting} requests wait in Sluice, until the limit reaches {@code until}; returns the last reading's
+   * time.
+   */
+  private static long growOnAnEmptyQueue(AdaptiveLimit limit, int until, int waiting) {
+    limit.onBackendQueue(0, 9, 3, 0);
+    long now = 0;
+    while (limit.current() < until) {
+      now += 250 * MS;
+      limit.onBackendQueue(now, 0, limit.current(), waiting);
+    }
+    return now;
+  }
+
   @Test
   void aVisibleQueueDecides() {
     List<Decision> decisions = new ArrayList<>();
     AdaptiveLimit limit = new AdaptiveLimit(decisions::add);
     // The backend showed a real queue (nine deep, while nothing waited in Sluice), then none while requests wait in
     // Sluice: its workers idle, so more go in.
-    limit.onBackendQueue(0, 9, 3, 0);
-    long now = 0;
-    while (limit.current() < 8) {
-      now += 250 * MS;
-      limit.onBackendQueue(now, 0, limit.current(), 4);
-    }
+    long now = growOnAnEmptyQueue(limit, 8, 4);
     assertEquals(List.of(4, 5, 6, 7), decisions.stream().map(Decision::from).toList(), "a quarter more each time");
     assertEquals(Reason.BACKEND_IDLE, limit.lastDecision().reason());
     // Now 7 of the 8 wait in the backend's queue: one worker is busy. Once the average passes the threshold, the
@@ -271,11 +281,7 @@ class AdaptiveLimitTest {
     // late, so for one reading 70 of the requests in flight wait in its accept queue; by the next it has caught up.
     List<Decision> decisions = new ArrayList<>();
     AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
-    auto.onBackendQueue(0, 9, 3, 0);
-    long t = 0;
-    while (auto.current() < 150) {
-      auto.onBackendQueue(t += 250 * MS, 0, auto.current(), 2000);
-    }
+    long t = growOnAnEmptyQueue(auto, 150, 2000);
     int limit = auto.current();
     auto.onBackendQueue(t += 250 * MS, 70, limit, 2000);
     auto.onBackendQueue(t += 250 * MS, 0, limit, 2000);
