@@ -17,14 +17,12 @@ final class AcceptQueue {
   private double average;
   private int last;
   private int beforeLast;
-  private int held;
   private long seenAt;
   private boolean seen;
 
   /** Takes a reading of {@code depth} connections waiting to be accepted. */
   void read(long nowNanos, int depth) {
     average = (average + depth) / 2;
-    held = Math.min(depth, last);
     beforeLast = last;
     last = depth;
     if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
@@ -35,7 +33,7 @@ final class AcceptQueue {
 
   /** The lesser of the last two readings: the queue that stayed. */
   int held() {
-    return held;
+    return Math.min(last, beforeLast);
   }
 
   /** The last two readings were empty. */

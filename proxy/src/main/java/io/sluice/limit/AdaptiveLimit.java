@@ -40,12 +40,12 @@ import java.util.Objects;
  *
  * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync),
  * the queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests
- * in flight, {@code i - d} workers are busy. A queue that holds more than {@value #QUEUE_HIGH} on two readings in a
- * row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker
- * idles between requests), once the requests let in under a higher limit have left; one reading is not enough, since
- * an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its capacity. An
- * empty queue while requests wait grows it by a quarter ({@link AcceptQueue#empty}). Once a backend has shown a real
- * queue (the smoothed depth above {@value #QUEUE_HIGH}; kept up by any reading above 0 within
+ * in flight, {@code i - d} workers are busy. A queue that holds more than {@value AcceptQueue#HIGH} on two readings
+ * in a row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no
+ * worker idles between requests), once the requests let in under a higher limit have left; one reading is not
+ * enough, since an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its
+ * capacity. An empty queue while requests wait grows it by a quarter ({@link AcceptQueue#empty}). Once a backend has
+ * shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by any reading above 0 within
  * {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
  * (threads or async workers, keep-alive connections) shows at most a connection or two for a moment, when its
  * accepting thread lags: that decides nothing, or an empty queue would grow its limit without end, and throughput
@@ -72,7 +72,6 @@ public final class AdaptiveLimit implements Limit {
   static final int HOLD_WINDOWS = 4;
   static final int HOLD_SECONDS = 2;
   static final int MAX_HOLD_SECONDS = 64;
-  static final double QUEUE_HIGH = AcceptQueue.HIGH;
   static final int QUEUE_TARGET = 2;
   static final int RECHECKS = 3;
   /** Round trips shorter than this are not worth holding requests back for, while throughput does not fall. */
@@ -205,7 +204,7 @@ public final class AdaptiveLimit implements Limit {
     }
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice.
-    if (held > QUEUE_HIGH && inflight <= limit) {
+    if (held > AcceptQueue.HIGH && inflight <= limit) {
       int to = Math.max(MIN, inflight - held + QUEUE_TARGET);
       if (to < limit) {
         floor = Math.min(floor, to);

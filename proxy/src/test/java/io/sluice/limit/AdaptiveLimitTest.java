@@ -265,7 +265,7 @@ class AdaptiveLimitTest {
     // Now 7 of the 8 wait in the backend's queue: one worker is busy. Once the average passes the threshold, the
     // limit becomes the busy workers and a couple more.
     limit.onBackendQueue(now + 250 * MS, 7, 8, 4);
-    assertEquals(8, limit.current(), "the average is not yet past " + AdaptiveLimit.QUEUE_HIGH);
+    assertEquals(8, limit.current(), "the average is not yet past " + AcceptQueue.HIGH);
     limit.onBackendQueue(now + 500 * MS, 7, 8, 4);
     assertEquals(8 - 7 + AdaptiveLimit.QUEUE_TARGET, limit.current());
     assertEquals(Reason.BACKEND_QUEUE, limit.lastDecision().reason());
