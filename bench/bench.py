@@ -1687,14 +1687,16 @@ def cold_figures(data):
     def windows(rs):
         return [median([r["windows"][i] for r in rs]) for i in range(20)] if rs else []
 
+    def reached_median(times):
+        """The median time, when every repetition reached 90%."""
+        return median(times) if times and None not in times else None
+
     times = [t90(r) for r in runs]
     fixed_times = [t90(r) for r in fixed_runs]
     resets = data.get("autoColdReset") or []
     reset_times = [t90(r) for r in resets]
-    return {"best": best, "windows": windows(runs), "t90": times,
-            "t90Median": median(times) if None not in times and times else None,
-            "resetWindows": windows(resets), "resetT90": reset_times,
-            "resetT90Median": median(reset_times) if None not in reset_times and reset_times else None,
+    return {"best": best, "windows": windows(runs), "t90": times, "t90Median": reached_median(times),
+            "resetWindows": windows(resets), "resetT90": reset_times, "resetT90Median": reached_median(reset_times),
             "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None, "fixedWindows": windows(fixed_runs),
             "fixedT90": fixed_times}
 
