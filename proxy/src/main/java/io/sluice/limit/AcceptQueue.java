@@ -2,7 +2,8 @@ package io.sluice.limit;
 
 /**
  * What a backend's accept queue has shown, reading by reading, for {@link AdaptiveLimit}: the depth it held over the
- * last two readings, whether it is empty for good, and whether the backend has shown a real queue lately.
+ * last two readings, whether it is empty for good, whether the backend has shown a real queue lately, and the most
+ * requests it has been seen to hold at once lately.
  *
  * <p>Not thread-safe: the dispatcher calls the limit under its lock.
  */
@@ -19,12 +20,26 @@ final class AcceptQueue {
   private int beforeLast;
   private long seenAt;
   private boolean seen;
+  private int accepted;
+  private int acceptedBefore;
+  private int shown;
+  private long shownAt;
 
-  /** Takes a reading of {@code depth} connections waiting to be accepted. */
-  void read(long nowNanos, int depth) {
+  /**
+   * Takes a reading of {@code depth} connections waiting to be accepted while {@code inflight} requests are in flight
+   * to the backend.
+   */
+  void read(long nowNanos, int depth, int inflight) {
     average = (average + depth) / 2;
     beforeLast = last;
     last = depth;
+    acceptedBefore = accepted;
+    accepted = Math.max(0, inflight - depth);
+    int held = Math.min(accepted, acceptedBefore);
+    if (held >= shown || nowNanos - shownAt >= MEMORY_SECONDS * SECOND) {
+      shown = held;
+      shownAt = nowNanos;
+    }
     if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
       seen = true;
       seenAt = nowNanos;
@@ -34,6 +49,14 @@ final class AcceptQueue {
   /** The lesser of the last two readings: the queue that stayed. */
   int held() {
     return Math.min(last, beforeLast);
+  }
+
+  /**
+   * The most requests the backend held at once (in flight and not in its accept queue, on two readings in a row)
+   * within the last {@value #MEMORY_SECONDS} s or so: what it has shown it takes.
+   */
+  int shown() {
+    return shown;
   }
 
   /** The last two readings were empty. */

@@ -44,7 +44,9 @@ import java.util.Objects;
  * in a row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no
  * worker idles between requests), once the requests let in under a higher limit have left; one reading is not
  * enough, since an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its
- * capacity. An empty queue while requests wait grows it by a quarter ({@link AcceptQueue#empty}). Once a backend has
+ * capacity. Nor is a cut ever below what the backend has shown it takes lately ({@link AcceptQueue#shown}): an async
+ * backend short of CPU keeps a queue however few it holds, and each cut would only idle more of its connections. An
+ * empty queue while requests wait grows the limit by a quarter ({@link AcceptQueue#empty}). Once a backend has
  * shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by any reading above 0 within
  * {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
  * (threads or async workers, keep-alive connections) shows at most a connection or two for a moment, when its
@@ -196,7 +198,7 @@ public final class AdaptiveLimit implements Limit {
 
   @Override
   public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
-    queue.read(nowNanos, depth);
+    queue.read(nowNanos, depth, inflight);
     int held = queue.held();
     boolean limiting = waiting > 0 || inflight >= limit;
     if (!limiting) {
@@ -205,7 +207,7 @@ public final class AdaptiveLimit implements Limit {
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice.
     if (held > AcceptQueue.HIGH && inflight <= limit) {
-      int to = Math.max(MIN, inflight - held + QUEUE_TARGET);
+      int to = Math.max(MIN, Math.max(inflight - held, queue.shown()) + QUEUE_TARGET);
       if (to < limit) {
         floor = Math.min(floor, to);
         change(nowNanos, to, Reason.BACKEND_QUEUE);
