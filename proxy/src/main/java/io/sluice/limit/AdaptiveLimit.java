@@ -10,7 +10,8 @@ import java.util.Objects;
  * or every slot is taken), each window of samples gives the backend's throughput at this limit by Little's law,
  * {@code X = N / R}: N the requests in flight (the limit), R their mean round trip. A mean over a window, not a
  * minimum over minutes, so a cheap health check or an odd slow request moves it by its share and no more. Only
- * requests that started after the last change count, so each window measures one limit. Then:
+ * requests that started after the last change count (and, except after a doubling in slow start, which only adds
+ * requests, one mean round trip later, once the backend has settled), so each window measures one limit. Then:
  * <ul>
  *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
  *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}). When it stops paying, the knee lies
@@ -369,7 +370,7 @@ public final class AdaptiveLimit implements Limit {
     limit = to;
     changedAt = now;
     changed = true;
-    countFrom = now + (long) meanRtt;
+    countFrom = reason == Reason.SLOW_START ? now : now + (long) meanRtt;
     resetWindow();
     if (to != from) {
       last = new Decision(now, from, to, reason);
