@@ -24,6 +24,8 @@ import java.util.function.LongSupplier;
  *       ({@link Local#give});
  *   <li>a new connection that takes the total over the limit asks the loops holding idle connections to close their
  *       oldest ones ({@link #opened}); so does a limit that dropped ({@link #trim});
+ *   <li>while the backend's accept queue holds connections, as many idle ones are closed ({@link #acceptQueue}): the
+ *       backend may be full of Sluice's idle connections, and the queued ones may be Sluice's too;
  *   <li>idle connections are closed once they have been idle for {@code maxIdleNanos}, by one sweep per loop that runs
  *       only while the loop holds idle connections, well before common keep-alive timeouts close them on the backend's
  *       side (a request written just as the backend closes would otherwise have to be sent again).
@@ -62,6 +64,8 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
   private final int maxIdlePerLoop;
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger idle = new AtomicInteger();
+  /** Idle connections still to close for the backend's accept queue ({@link #acceptQueue}). */
+  private final AtomicInteger unblock = new AtomicInteger();
   private final List<Local> locals = new CopyOnWriteArrayList<>();
 
   /**
@@ -141,10 +145,29 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
     trim(null);
   }
 
+  /**
+   * The backend's accept queue holds {@code depth} connections: closes up to as many idle ones, the oldest, on their
+   * loops. A backend that counts connections (gunicorn gevent) stops accepting while idle ones fill it, so a new
+   * connection of Sluice's waits in its queue behind Sluice's own idle connections until the backend's keep-alive
+   * timeout closes them (measured: the last two requests of a spike answered 1.2 s after all the others); a prefork
+   * backend that keeps connections alive gives each one a whole worker. From any thread; called with each reading.
+   */
+  void acceptQueue(int depth) {
+    int n = Math.min(depth, idle.get());
+    unblock.set(Math.max(0, n));
+    if (n > 0) {
+      askLoops(null);
+    }
+  }
+
   private void trim(Local except) {
     if (idle.get() == 0 || open.get() <= limit.getAsInt()) {
       return;
     }
+    askLoops(except);
+  }
+
+  private void askLoops(Local except) {
     for (Local l : locals) {
       if (l != except && l.size > 0 && l.trimAsked.compareAndSet(false, true)) {
         l.loop.execute(v -> {
@@ -243,11 +266,22 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
     }
 
     private void closeSurplus() {
-      C c;
-      while (open.get() > limit.getAsInt() && (c = deque.pollLast()) != null) {
+      while (!deque.isEmpty() && (open.get() > limit.getAsInt() || takeUnblock())) {
+        C c = deque.pollLast();
         taken();
         c.close();
       }
+    }
+
+    private boolean takeUnblock() {
+      int n;
+      do {
+        n = unblock.get();
+        if (n <= 0) {
+          return false;
+        }
+      } while (!unblock.compareAndSet(n, n - 1));
+      return true;
     }
 
     private void taken() {

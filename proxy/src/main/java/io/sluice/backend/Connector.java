@@ -35,6 +35,12 @@ public interface Connector {
   /** The backend's limit dropped: closes idle connections, on their own loops, while more are open. Any thread. */
   void trim();
 
+  /**
+   * The kernel shows {@code depth} connections waiting in the backend's accept queue: closes as many idle ones, which
+   * may be what keeps a backend that counts connections from accepting. Any thread.
+   */
+  void acceptQueue(int depth);
+
   /** The calls to this backend on this event loop that wait for their response, swept for timeouts. */
   CallTimeouts timeouts();
 

@@ -98,6 +98,11 @@ public final class SocketConnector implements Connector {
   }
 
   @Override
+  public void acceptQueue(int depth) {
+    pool.acceptQueue(depth);
+  }
+
+  @Override
   public CallTimeouts timeouts() {
     return timeouts.get();
   }

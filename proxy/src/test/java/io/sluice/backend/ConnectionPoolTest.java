@@ -146,6 +146,42 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void whileTheBackendsAcceptQueueHoldsConnectionsAsManyIdleOnesAreClosed() {
+    // gunicorn gevent at its worker connections: a connection opened while the others were busy waits in its accept
+    // queue, and once they are idle in Sluice, it would wait until the backend's keep-alive timeout closed them.
+    limit.set(4);
+    Conn older = new Conn();
+    Conn newer = new Conn();
+    Conn other = new Conn();
+    Conn queued = new Conn();
+    a.give(older);
+    time.advanceMillis(10);
+    a.give(newer);
+    time.advanceMillis(10);
+    b.give(other);
+    pool.acceptQueue(0);
+    loopA.runTasks();
+    loopB.runTasks();
+    assertEquals(3, pool.idle(), "an empty queue closes nothing");
+
+    pool.acceptQueue(2);
+    loopA.runTasks();
+    loopB.runTasks();
+    assertEquals(1, pool.idle(), "two waiting, two closed");
+    assertTrue(older.closed, "the oldest goes first");
+    assertFalse(queued.closed);
+    assertEquals(2, pool.open());
+
+    // What was not closed for one reading is not closed later for it.
+    pool.acceptQueue(0);
+    Conn kept = newer.closed ? other : newer;
+    a.sweep();
+    b.sweep();
+    assertFalse(kept.closed);
+    assertEquals(1, pool.idle());
+  }
+
+  @Test
   void idleConnectionsAreClosedByTheSweepOnceTheyPassTheIdleAgeOldestFirst() {
     Conn old = new Conn();
     a.give(old);

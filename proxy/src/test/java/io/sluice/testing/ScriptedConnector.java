@@ -75,6 +75,11 @@ public final class ScriptedConnector implements Connector {
   }
 
   @Override
+  public void acceptQueue(int depth) {
+    // Keeps no idle connections of its own to close.
+  }
+
+  @Override
   public int openConnections() {
     return (int) opened.stream().filter(c -> !c.closed).count();
   }
