@@ -35,10 +35,14 @@ final class AcceptQueue {
     last = depth;
     acceptedBefore = accepted;
     accepted = Math.max(0, inflight - depth);
-    int held = Math.min(accepted, acceptedBefore);
-    if (held >= shown || nowNanos - shownAt >= MEMORY_SECONDS * SECOND) {
-      shown = held;
-      shownAt = nowNanos;
+    // Only while connections wait to be accepted is the backend full: a backend that accepts eagerly (gthread) holds
+    // whatever it is given, and would show the limit itself.
+    if (held() > 0) {
+      int full = Math.min(accepted, acceptedBefore);
+      if (full >= shown || nowNanos - shownAt >= MEMORY_SECONDS * SECOND) {
+        shown = full;
+        shownAt = nowNanos;
+      }
     }
     if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
       seen = true;
@@ -52,8 +56,9 @@ final class AcceptQueue {
   }
 
   /**
-   * The most requests the backend held at once (in flight and not in its accept queue, on two readings in a row)
-   * within the last {@value #MEMORY_SECONDS} s or so: what it has shown it takes.
+   * The most requests the backend held at once while connections waited in its accept queue (in flight and not in
+   * the queue, on two readings in a row), within the last {@value #MEMORY_SECONDS} s or so: what it has shown it takes
+   * when full.
    */
   int shown() {
     return shown;

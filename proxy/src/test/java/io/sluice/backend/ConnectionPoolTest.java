@@ -57,6 +57,14 @@ class ConnectionPoolTest {
     }
   }
 
+  /** A new connection, idle on {@code loop} from now on; the clock then moves on 10 ms. */
+  private Conn idleOn(ConnectionPool<Conn>.Local loop) {
+    Conn c = new Conn();
+    loop.give(c);
+    time.advanceMillis(10);
+    return c;
+  }
+
   @Test
   void theMostRecentlyUsedIdleConnectionIsReusedFirst() {
     Conn first = new Conn();
@@ -110,12 +118,9 @@ class ConnectionPoolTest {
 
   @Test
   void aNewConnectionOverTheLimitClosesTheOldestIdleOnesOfOtherLoops() {
-    Conn older = new Conn();
-    Conn newer = new Conn();
+    Conn older = idleOn(b);
+    Conn newer = idleOn(b);
     Conn busy = new Conn();
-    b.give(older);
-    time.advanceMillis(10);
-    b.give(newer);
     assertEquals(3, pool.open());
 
     loopB.offLoop = true;
@@ -150,15 +155,10 @@ class ConnectionPoolTest {
     // gunicorn gevent at its worker connections: a connection opened while the others were busy waits in its accept
     // queue, and once they are idle in Sluice, it would wait until the backend's keep-alive timeout closed them.
     limit.set(4);
-    Conn older = new Conn();
-    Conn newer = new Conn();
-    Conn other = new Conn();
+    Conn older = idleOn(a);
+    Conn newer = idleOn(a);
+    Conn other = idleOn(b);
     Conn queued = new Conn();
-    a.give(older);
-    time.advanceMillis(10);
-    a.give(newer);
-    time.advanceMillis(10);
-    b.give(other);
     pool.acceptQueue(0);
     loopA.runTasks();
     loopB.runTasks();

@@ -330,6 +330,24 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void whatABackendThatAcceptsEagerlyHoldsIsNotTakenForWhatItTakes() {
+    // gunicorn gthread accepts whatever it is given, so with its queue empty, in flight minus the queue is the limit
+    // itself: that shows nothing of its capacity. While its queue decides (it filled in a spike), a queue that stays
+    // cuts to what it held while connections waited.
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
+    long t = growOnAnEmptyQueue(auto, 60, 100);
+    int grown = auto.current();
+    for (int depth : new int[] {1, 0, 1, 0}) {
+      auto.onBackendQueue(t += 250 * MS, depth, grown, 100);
+    }
+    assertEquals(grown, auto.current(), "a connection now and then: " + decisions);
+    auto.onBackendQueue(t += 250 * MS, 10, grown, 100);
+    auto.onBackendQueue(t += 250 * MS, 10, grown, 100);
+    assertEquals(grown - 10 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "" + decisions);
+  }
+
+  @Test
   void aConnectionOrTwoInTheAcceptQueueForAMomentDoNotMakeTheQueueDecide() {
     // gunicorn gthread accepts eagerly: its accept queue holds a connection only while its accepting thread lags.
     List<Decision> decisions = new ArrayList<>();
