@@ -24,8 +24,9 @@ import java.util.function.LongSupplier;
  *       ({@link Local#give});
  *   <li>a new connection that takes the total over the limit asks the loops holding idle connections to close their
  *       oldest ones ({@link #opened}); so does a limit that dropped ({@link #trim});
- *   <li>while the backend's accept queue holds connections, as many idle ones are closed ({@link #acceptQueue}): the
- *       backend may be full of Sluice's idle connections, and the queued ones may be Sluice's too;
+ *   <li>while the backend's accept queue holds connections, as many of Sluice's are closed, idle ones at once and
+ *       then those whose call ends ({@link #acceptQueue}): the backend may be full of Sluice's connections, and the
+ *       queued ones may be Sluice's too;
  *   <li>idle connections are closed once they have been idle for {@code maxIdleNanos}, by one sweep per loop that runs
  *       only while the loop holds idle connections, well before common keep-alive timeouts close them on the backend's
  *       side (a request written just as the backend closes would otherwise have to be sent again).
@@ -64,7 +65,7 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
   private final int maxIdlePerLoop;
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger idle = new AtomicInteger();
-  /** Idle connections still to close for the backend's accept queue ({@link #acceptQueue}). */
+  /** Connections still to close for the backend's accept queue ({@link #acceptQueue}). */
   private final AtomicInteger unblock = new AtomicInteger();
   private final List<Local> locals = new CopyOnWriteArrayList<>();
 
@@ -146,16 +147,16 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
   }
 
   /**
-   * The backend's accept queue holds {@code depth} connections: closes up to as many idle ones, the oldest, on their
-   * loops. A backend that counts connections (gunicorn gevent) stops accepting while idle ones fill it, so a new
-   * connection of Sluice's waits in its queue behind Sluice's own idle connections until the backend's keep-alive
-   * timeout closes them (measured: the last two requests of a spike answered 1.2 s after all the others); a prefork
-   * backend that keeps connections alive gives each one a whole worker. From any thread; called with each reading.
+   * The backend's accept queue holds {@code depth} connections: closes as many of Sluice's, on their loops, the oldest
+   * idle ones at once and then those whose call ends, until the next reading. A backend that counts connections
+   * (gunicorn gevent) stops accepting while it holds as many as it takes, so a connection Sluice opened while all the
+   * others were busy waits in its queue until one of them closes, however many calls end on them (measured: the last
+   * two requests of a spike answered 1.2 s after all the others, when the idle sweep closed one); a prefork backend
+   * that keeps connections alive gives each one a whole worker. From any thread; called with each reading.
    */
   void acceptQueue(int depth) {
-    int n = Math.min(depth, idle.get());
-    unblock.set(Math.max(0, n));
-    if (n > 0) {
+    unblock.set(Math.max(0, depth));
+    if (depth > 0 && idle.get() > 0) {
       askLoops(null);
     }
   }
@@ -210,7 +211,8 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
 
     /**
      * Keeps a connection whose call ended for the next call on this loop, unless the connections still in use
-     * already fill the limit (it dropped), or this loop keeps its most already: then it is closed. If keeping it
+     * already fill the limit (it dropped), this loop keeps its most already, or the backend's accept queue waits for
+     * one to close ({@link #acceptQueue}): then it is closed. If keeping it
      * leaves more connections open than the limit, the oldest idle ones go instead, this loop's first: the one just
      * freed is the one the next call here reuses.
      *
@@ -218,6 +220,10 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
      */
     boolean give(C c) {
       if (c.closed()) {
+        return false;
+      }
+      if (takeUnblock()) {
+        c.close();
         return false;
       }
       int max = limit.getAsInt();

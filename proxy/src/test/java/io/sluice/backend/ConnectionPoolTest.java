@@ -151,9 +151,9 @@ class ConnectionPoolTest {
   }
 
   @Test
-  void whileTheBackendsAcceptQueueHoldsConnectionsAsManyIdleOnesAreClosed() {
+  void whileTheBackendsAcceptQueueHoldsConnectionsAsManyOfSluicesAreClosed() {
     // gunicorn gevent at its worker connections: a connection opened while the others were busy waits in its accept
-    // queue, and once they are idle in Sluice, it would wait until the backend's keep-alive timeout closed them.
+    // queue until one of them closes, however many calls end on them.
     limit.set(4);
     Conn older = idleOn(a);
     Conn newer = idleOn(a);
@@ -172,13 +172,29 @@ class ConnectionPoolTest {
     assertFalse(queued.closed);
     assertEquals(2, pool.open());
 
+    // Three waiting with one idle: the idle one goes at once, and the next two connections whose call ends.
+    limit.set(10);
+    Conn first = new Conn();
+    Conn second = new Conn();
+    Conn third = new Conn();
+    Conn idle = older.closed && newer.closed ? other : newer;
+    pool.acceptQueue(3);
+    loopA.runTasks();
+    loopB.runTasks();
+    assertTrue(idle.closed);
+    assertFalse(a.give(first));
+    assertFalse(b.give(second));
+    assertTrue(first.closed && second.closed);
+    assertTrue(a.give(third), "three closed for three waiting");
+
     // What was not closed for one reading is not closed later for it.
     pool.acceptQueue(0);
-    Conn kept = newer.closed ? other : newer;
+    Conn fourth = new Conn();
+    assertTrue(b.give(fourth));
     a.sweep();
     b.sweep();
-    assertFalse(kept.closed);
-    assertEquals(1, pool.idle());
+    assertFalse(third.closed || fourth.closed);
+    assertEquals(2, pool.idle());
   }
 
   @Test
