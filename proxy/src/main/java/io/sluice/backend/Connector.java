@@ -36,8 +36,9 @@ public interface Connector {
   void trim();
 
   /**
-   * The kernel shows {@code depth} connections waiting in the backend's accept queue: closes as many idle ones, which
-   * may be what keeps a backend that counts connections from accepting. Any thread.
+   * The kernel shows {@code depth} connections waiting in the backend's accept queue: closes as many of the backend's
+   * connections, idle ones at once and then those whose call ends, until the next reading; a backend that counts
+   * connections accepts no more while it holds as many as it takes. Any thread.
    */
   void acceptQueue(int depth);
 

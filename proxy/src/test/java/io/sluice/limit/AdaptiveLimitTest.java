@@ -253,6 +253,18 @@ class AdaptiveLimitTest {
     return now;
   }
 
+  /**
+   * A reading of each of {@code depths} in turn, 250 ms apart from {@code t} on, with {@code inflight} requests in
+   * flight and {@code waiting} in Sluice's queue; returns the last reading's time.
+   */
+  private static long readings(AdaptiveLimit limit, long t, int inflight, int waiting, int... depths) {
+    for (int depth : depths) {
+      t += 250 * MS;
+      limit.onBackendQueue(t, depth, inflight, waiting);
+    }
+    return t;
+  }
+
   @Test
   void aVisibleQueueDecides() {
     List<Decision> decisions = new ArrayList<>();
@@ -300,8 +312,7 @@ class AdaptiveLimitTest {
     AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
     long t = growOnAnEmptyQueue(auto, 150, 2000);
     int limit = auto.current();
-    auto.onBackendQueue(t += 250 * MS, 70, limit, 2000);
-    auto.onBackendQueue(t += 250 * MS, 0, limit, 2000);
+    readings(auto, t, limit, 2000, 70, 0);
     assertEquals(limit, auto.current(), "one reading cut the limit: " + auto.lastDecision());
   }
 
@@ -314,9 +325,7 @@ class AdaptiveLimitTest {
     AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
     long t = growOnAnEmptyQueue(auto, 150, 2000);
     int grown = auto.current();
-    auto.onBackendQueue(t += 250 * MS, 0, grown, 2000);
-    auto.onBackendQueue(t += 250 * MS, 8, grown, 2000);
-    auto.onBackendQueue(t += 250 * MS, 8, grown, 2000);
+    t = readings(auto, t, grown, 2000, 0, 8, 8);
     int[] queue = {40, 40, 20, 20, 40, 40, 30, 30, 35, 35, 40, 40};
     for (int depth : queue) {
       auto.onBackendQueue(t += 250 * MS, depth, auto.current(), 2000);
@@ -338,12 +347,9 @@ class AdaptiveLimitTest {
     AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
     long t = growOnAnEmptyQueue(auto, 60, 100);
     int grown = auto.current();
-    for (int depth : new int[] {1, 0, 1, 0}) {
-      auto.onBackendQueue(t += 250 * MS, depth, grown, 100);
-    }
+    t = readings(auto, t, grown, 100, 1, 0, 1, 0);
     assertEquals(grown, auto.current(), "a connection now and then: " + decisions);
-    auto.onBackendQueue(t += 250 * MS, 10, grown, 100);
-    auto.onBackendQueue(t += 250 * MS, 10, grown, 100);
+    readings(auto, t, grown, 100, 10, 10);
     assertEquals(grown - 10 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "" + decisions);
   }
 
