@@ -198,6 +198,36 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void whenTheLoadEndsBetweenTwoReadingsTheConnectionsThatWouldOnlyIdleAreClosedForTheQueue() {
+    // A spike through gevent with two of Sluice's connections over its capacity: each reading shows them queued, and
+    // the connections closed for them while requests wait are replaced by new ones, which queue in turn.
+    limit.set(10);
+    Conn[] busy = new Conn[6];
+    for (int i = 0; i < busy.length; i++) {
+      busy[i] = new Conn();
+    }
+    pool.acceptQueue(2);
+    assertFalse(a.give(busy[0]), "a waiting request would reuse it: closed, and replaced");
+    assertFalse(b.give(busy[1]));
+    new Conn();
+    new Conn();
+
+    // The load ends before the next reading: the first connection whose call ends is kept, the next two would only
+    // idle beside it and are closed, so that the backend takes the two queued ones now.
+    assertTrue(a.give(busy[2]));
+    assertFalse(b.give(busy[3]));
+    assertFalse(a.give(busy[4]));
+    assertTrue(b.give(busy[5]), "two closed for two queued");
+    assertEquals(2, pool.idle());
+
+    // A reading of an empty queue closes nothing more.
+    pool.acceptQueue(0);
+    Conn last = new Conn();
+    assertTrue(a.give(last));
+    assertEquals(3, pool.idle());
+  }
+
+  @Test
   void idleConnectionsAreClosedByTheSweepOnceTheyPassTheIdleAgeOldestFirst() {
     Conn old = new Conn();
     a.give(old);
