@@ -3,7 +3,7 @@ package io.sluice.limit;
 /**
  * What a backend's accept queue has shown, reading by reading, for {@link AdaptiveLimit}: the depth it held over the
  * last two readings, whether it is empty for good, whether the backend has shown a real queue lately, and the most
- * requests it has been seen to hold at once lately.
+ * requests it has been seen to hold at once while full.
  *
  * <p>Not thread-safe: the dispatcher calls the limit under its lock.
  */
@@ -23,7 +23,9 @@ final class AcceptQueue {
   private int accepted;
   private int acceptedBefore;
   private int shown;
-  private long shownAt;
+  /** How long connections have waited in the queue since the backend last held {@link #shown}. */
+  private long shownAge;
+  private long readAt;
 
   /**
    * Takes a reading of {@code depth} connections waiting to be accepted while {@code inflight} requests are in flight
@@ -39,11 +41,16 @@ final class AcceptQueue {
     // whatever it is given, and would show the limit itself.
     if (held() > 0) {
       int full = Math.min(accepted, acceptedBefore);
-      if (full >= shown || nowNanos - shownAt >= MEMORY_SECONDS * SECOND) {
+      // Only time under load ages it: a backend idle between two spikes (or serving below its capacity) shows nothing
+      // new about what it takes, and a spike that starts on a backend short of CPU would otherwise be cut from the
+      // first readings, before it catches up.
+      shownAge += Math.min(nowNanos - readAt, SECOND);
+      if (full >= shown || shownAge >= MEMORY_SECONDS * SECOND) {
         shown = full;
-        shownAt = nowNanos;
+        shownAge = 0;
       }
     }
+    readAt = nowNanos;
     if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
       seen = true;
       seenAt = nowNanos;
@@ -57,8 +64,9 @@ final class AcceptQueue {
 
   /**
    * The most requests the backend held at once while connections waited in its accept queue (in flight and not in
-   * the queue, on two readings in a row), within the last {@value #MEMORY_SECONDS} s or so: what it has shown it takes
-   * when full.
+   * the queue, on two readings in a row), within its last {@value #MEMORY_SECONDS} s or so with connections waiting:
+   * what it has shown it takes when full. Time without a queue does not count, so it holds from one spike to the
+   * next; a backend that takes fewer now (a reload with fewer workers) shows it within that time of queueing.
    */
   int shown() {
     return shown;

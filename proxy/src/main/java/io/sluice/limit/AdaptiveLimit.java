@@ -45,8 +45,9 @@ import java.util.Objects;
  * in a row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no
  * worker idles between requests), once the requests let in under a higher limit have left; one reading is not
  * enough, since an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its
- * capacity. Nor is a cut ever below what the backend has shown it takes lately ({@link AcceptQueue#shown}): an async
- * backend short of CPU keeps a queue however few it holds, and each cut would only idle more of its connections. An
+ * capacity. Nor is a cut ever below what the backend has shown it takes ({@link AcceptQueue#shown}, forgotten only
+ * after a while of queueing): an async backend short of CPU keeps a queue however few it holds, and each cut would
+ * only idle more of its connections. An
  * empty queue while requests wait grows the limit by a quarter ({@link AcceptQueue#empty}). Once a backend has
  * shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by any reading above 0 within
  * {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
