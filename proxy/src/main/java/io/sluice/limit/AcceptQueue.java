@@ -2,7 +2,7 @@ package io.sluice.limit;
 
 /**
  * What a backend's accept queue has shown, reading by reading, for {@link AdaptiveLimit}: the depth it held over the
- * last two readings, whether it is empty for good, whether the backend has shown a real queue lately, and the most
+ * last two readings, whether the limit may grow on it, whether the backend has shown a real queue lately, and the most
  * requests it has been seen to hold at once while full.
  *
  * <p>Not thread-safe: the dispatcher calls the limit under its lock.
@@ -13,11 +13,21 @@ final class AcceptQueue {
   static final double HIGH = 4;
   /** How long a backend that showed a real queue keeps its queue deciding after the last reading above 0. */
   static final int MEMORY_SECONDS = 30;
+  /**
+   * The most readings of an empty queue a growth waits for, after growths that a cut undid: 16 s, within the
+   * {@value #MEMORY_SECONDS} s an empty queue keeps deciding.
+   */
+  static final int MAX_GROWTH_WAIT = 64;
   private static final long SECOND = 1_000_000_000L;
 
   private double average;
   private int last;
   private int beforeLast;
+  private int emptyReadings;
+  /** Readings of an empty queue a growth waits for: 2, doubled by each growth that a cut undid. */
+  private int growthWait = 2;
+  /** The limit before the last growth, while no cut or growth has followed it; else 0. */
+  private int grownFrom;
   private long seenAt;
   private boolean seen;
   private int accepted;
@@ -35,6 +45,7 @@ final class AcceptQueue {
     average = (average + depth) / 2;
     beforeLast = last;
     last = depth;
+    emptyReadings = depth == 0 ? emptyReadings + 1 : 0;
     acceptedBefore = accepted;
     accepted = Math.max(0, inflight - depth);
     // Only while connections wait to be accepted is the backend full: a backend that accepts eagerly (gthread) holds
@@ -72,9 +83,30 @@ final class AcceptQueue {
     return shown;
   }
 
-  /** The last two readings were empty. */
-  boolean empty() {
-    return last == 0 && beforeLast == 0;
+  /**
+   * Whether the limit may grow: the queue decides, and has been empty for two readings in a row, or longer after
+   * growths that a cut undid ({@link #cut}).
+   */
+  boolean mayGrow(long nowNanos) {
+    return emptyReadings >= growthWait && decides(nowNanos);
+  }
+
+  /** The limit grew from {@code from} on an empty queue. */
+  void grew(int from) {
+    if (grownFrom > 0) {
+      // The last growth stood: the backend took more.
+      growthWait = 2;
+    }
+    grownFrom = from;
+  }
+
+  /** The queue cut the limit to {@code to}. */
+  void cut(int to) {
+    if (to <= grownFrom) {
+      // The growth found nothing: the queue was empty because the limit sat just below what the backend takes.
+      growthWait = Math.min(MAX_GROWTH_WAIT, 2 * growthWait);
+    }
+    grownFrom = 0;
   }
 
   /** Whether the backend has shown a real queue lately (the smoothed depth above {@value #HIGH}). */

@@ -39,21 +39,22 @@ import java.util.Objects;
  * shows longer round trips at first: the limit follows its throughput up once it is warm. Where the backend's queue
  * decides, it decides alone.
  *
- * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync),
- * the queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests
- * in flight, {@code i - d} workers are busy. A queue that holds more than {@value AcceptQueue#HIGH} on two readings
- * in a row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no
- * worker idles between requests), once the requests let in under a higher limit have left; one reading is not
- * enough, since an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its
- * capacity. Nor is a cut ever below what the backend has shown it takes ({@link AcceptQueue#shown}, forgotten only
- * after a while of queueing): an async backend short of CPU keeps a queue however few it holds, and each cut would
- * only idle more of its connections. An
- * empty queue while requests wait grows the limit by a quarter ({@link AcceptQueue#empty}). Once a backend has
- * shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by any reading above 0 within
- * {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend that accepts eagerly
- * (threads or async workers, keep-alive connections) shows at most a connection or two for a moment, when its
- * accepting thread lags: that decides nothing, or an empty queue would grow its limit without end, and throughput
- * decides.
+ * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync), the
+ * queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests in
+ * flight, {@code i - d} workers are busy. A queue that holds more than {@value AcceptQueue#HIGH} on two readings in a
+ * row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker
+ * idles between requests), once the requests let in under a higher limit have left; one reading is not enough, since an
+ * async worker starved of CPU in a spike accepts late and fills the queue for a moment below its capacity. Nor is a cut
+ * ever below what the backend has shown it takes ({@link AcceptQueue#shown}, forgotten only after a while of queueing):
+ * an async backend short of CPU keeps a queue however few it holds, and each cut would only idle more of its
+ * connections. An empty queue while requests wait grows the limit by a quarter, after two empty readings in a row; a
+ * growth that a cut then undoes doubles the readings the next one waits for ({@link AcceptQueue#mayGrow}), so a limit
+ * just below what the backend takes (a keep-alive backend has nothing waiting there) is not grown and cut back every
+ * second. Once a backend has shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by any
+ * reading above 0 within {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend
+ * that accepts eagerly (threads or async workers, keep-alive connections) shows at most a connection or two for a
+ * moment, when its accepting thread lags: that decides nothing, or an empty queue would grow its limit without end, and
+ * throughput decides.
  *
  * <p><b>Drops.</b> A connect refused because the backend's queue overflowed is evidence of overload by itself: the
  * limit goes to 80% of what was in flight, once per change. A timeout is not: it counts only when a step up brings a
@@ -211,11 +212,13 @@ public final class AdaptiveLimit implements Limit {
     if (held > AcceptQueue.HIGH && inflight <= limit) {
       int to = Math.max(MIN, Math.max(inflight - held, queue.shown()) + QUEUE_TARGET);
       if (to < limit) {
+        queue.cut(to);
         floor = Math.min(floor, to);
         change(nowNanos, to, Reason.BACKEND_QUEUE);
         hold();
       }
-    } else if (queue.empty() && queue.decides(nowNanos) && limit < MAX) {
+    } else if (queue.mayGrow(nowNanos) && limit < MAX) {
+      queue.grew(limit);
       change(nowNanos, Math.min(MAX, limit + Math.max(1, limit / 4)), Reason.BACKEND_IDLE);
       hold();
     }

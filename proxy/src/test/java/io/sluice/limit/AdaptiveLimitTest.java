@@ -356,6 +356,31 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void aLimitJustBelowWhatAKeepAliveBackendTakesIsNotGrownAndCutBackEverySecond() {
+    // gevent, 200 connections, on a fresh JVM: its workers accept a few late, so each cut landed just below 200,
+    // where nothing waits in its queue; each growth on that empty queue then put ~50 there, and the next cut undid
+    // it: 198, 247, 198, 247, ... with 50 requests waiting half a second each time.
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
+    long t = growOnAnEmptyQueue(auto, 150, 2000);
+    int capacity = 200;
+    int lag = 4;
+    int before = decisions.size();
+    for (int i = 0; i < 4 * 60; i++) {
+      int limit = auto.current();
+      auto.onBackendQueue(t += 250 * MS, limit > capacity ? limit - capacity + lag : 0, limit, 2000);
+    }
+    List<Decision> minute = decisions.subList(before, decisions.size());
+    long growths = minute.stream().filter(d -> d.reason() == Reason.BACKEND_IDLE).count();
+    assertTrue(growths <= 10, growths + " growths in a minute: " + minute);
+    assertTrue(auto.current() >= capacity - lag, "" + minute);
+    // A backend that takes more once again (a reload with more workers) is followed up within half a minute.
+    int at = auto.current();
+    readings(auto, t, at, 2000, new int[4 * AcceptQueue.MEMORY_SECONDS + 1]);
+    assertTrue(auto.current() > at, "" + decisions.subList(before, decisions.size()));
+  }
+
+  @Test
   void whatABackendThatAcceptsEagerlyHoldsIsNotTakenForWhatItTakes() {
     // gunicorn gthread accepts whatever it is given, so with its queue empty, in flight minus the queue is the limit
     // itself: that shows nothing of its capacity. While its queue decides (it filled in a spike), a queue that stays
