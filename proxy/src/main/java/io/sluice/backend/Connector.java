@@ -37,8 +37,9 @@ public interface Connector {
 
   /**
    * The kernel shows {@code depth} connections waiting in the backend's accept queue: closes as many of the backend's
-   * connections, idle ones at once and then those whose call ends, until the next reading; a backend that counts
-   * connections accepts no more while it holds as many as it takes. Any thread.
+   * connections, idle ones at once and then those whose call ends, until the next reading, and as many again of those
+   * that would only go idle; a backend that counts connections accepts no more while it holds as many as it takes.
+   * Any thread.
    */
   void acceptQueue(int depth);
 
