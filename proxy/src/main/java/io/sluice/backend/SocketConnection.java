@@ -111,13 +111,11 @@ final class SocketConnection implements BackendConnection, ConnectionPool.Member
    * Also never after a response without a body by its nature (to HEAD, a 204, a 304): a backend that sends a body
    * anyway, or sends it late, would have those bytes read as the next request's response; nothing in the framing
    * can show they are not coming. Bytes that arrive after a response, in the same read or while the connection is
-   * idle, make it unfit too (the decoder and {@link #onData} see to that). Nor after
-   * {@link SocketConnector#MAX_CALLS_PER_CONNECTION} requests.
+   * idle, make it unfit too (the decoder and {@link #onData} see to that).
    */
   @Override
   public boolean reusable() {
-    return written && !closed && !bodiless && decoder.reusable() && protocol.reusesConnections()
-        && calls < SocketConnector.MAX_CALLS_PER_CONNECTION;
+    return written && !closed && !bodiless && decoder.reusable() && protocol.reusesConnections();
   }
 
   @Override

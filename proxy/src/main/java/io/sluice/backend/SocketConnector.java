@@ -15,8 +15,7 @@ import java.util.function.IntSupplier;
  * The {@link Connector} of one backend over Vert.x's {@link NetClient}. A connection is opened from the event loop of
  * the call that needs it and stays on that loop: each loop keeps its own idle connections and its own
  * {@link CallTimeouts}. The connections open to the backend, in use and idle on every loop, are kept at or below its
- * limit, and idle ones are closed after {@link #MAX_IDLE_NANOS} ({@link ConnectionPool} says why and how); each carries
- * at most {@link #MAX_CALLS_PER_CONNECTION} requests.
+ * limit, and idle ones are closed after {@link #MAX_IDLE_NANOS} ({@link ConnectionPool} says why and how).
  */
 public final class SocketConnector implements Connector {
 
@@ -25,15 +24,6 @@ public final class SocketConnector implements Connector {
    * close them on the backend's side: a request written just as the backend closes would have to be sent again.
    */
   static final long MAX_IDLE_NANOS = 1_000_000_000L;
-  /**
-   * A connection carries at most this many requests, then is closed once its response has ended. A backend of several
-   * processes that each accept for themselves (gunicorn gthread and gevent workers) can end up holding Sluice's
-   * kept-alive connections unevenly, and nothing would ever even them out: measured on gthread, 2 workers x 4 threads,
-   * 27 connections on one worker and none on the other served 531 requests/s, 16 and 15 served 747. A new connection
-   * goes to whichever process accepts first, usually the less busy one. As nginx's {@code keepalive_requests}; the
-   * reconnect costs one connect per this many requests.
-   */
-  public static final int MAX_CALLS_PER_CONNECTION = 100;
   private static final int MAX_IDLE_PER_LOOP = 256;
 
   private final BackendProtocol protocol;

@@ -2,7 +2,6 @@ package io.sluice.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.sluice.backend.SocketConnector;
 import io.sluice.it.UwsgiProtocolIT.Wire;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -80,23 +79,6 @@ class BackendReuseIT {
         assertEquals("fresh", client.read().text());
       }
       assertEquals(1, backend.connections.get());
-    }
-  }
-
-  @Test
-  void aConnectionCarriesABoundedNumberOfRequests() throws Exception {
-    // So that a backend of several processes that each accept for themselves cannot keep Sluice's connections
-    // unevenly for good.
-    ThreadLocal<Boolean> owesBytes = ThreadLocal.withInitial(() -> false);
-    int max = SocketConnector.MAX_CALLS_PER_CONNECTION;
-    try (ScriptedBackend backend = ScriptedBackend.start(dir.resolve("d.sock"), (r, out) -> answer(r, out, owesBytes));
-         RunningProxy sluice = RunningProxy.start("--backend", backend.address(), "--limit", "1");
-         Wire client = new Wire(sluice.port())) {
-      for (int i = 0; i < 2 * max + 1; i++) {
-        client.send("GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
-        assertEquals("fresh", client.read().text(), "request " + i);
-      }
-      assertEquals(3, backend.connections.get(), max + " requests on each, then a new connection");
     }
   }
 }
