@@ -265,6 +265,15 @@ class AdaptiveLimitTest {
     return t;
   }
 
+  /** As {@link #readings}, each with as many requests in flight as the limit allows at that moment. */
+  private static long readingsAtTheLimit(AdaptiveLimit limit, long t, int waiting, int... depths) {
+    for (int depth : depths) {
+      t += 250 * MS;
+      limit.onBackendQueue(t, depth, limit.current(), waiting);
+    }
+    return t;
+  }
+
   @Test
   void aVisibleQueueDecides() {
     List<Decision> decisions = new ArrayList<>();
@@ -326,10 +335,7 @@ class AdaptiveLimitTest {
     long t = growOnAnEmptyQueue(auto, 150, 2000);
     int grown = auto.current();
     t = readings(auto, t, grown, 2000, 0, 8, 8);
-    int[] queue = {40, 40, 20, 20, 40, 40, 30, 30, 35, 35, 40, 40};
-    for (int depth : queue) {
-      auto.onBackendQueue(t += 250 * MS, depth, auto.current(), 2000);
-    }
+    t = readingsAtTheLimit(auto, t, 2000, 40, 40, 20, 20, 40, 40, 30, 30, 35, 35, 40, 40);
     assertTrue(auto.current() >= grown - 8, "the backend held " + (grown - 8) + " at once: " + decisions);
     // A backend that really holds fewer now (a reload with fewer workers) is cut once the memory of more has passed.
     for (int i = 0; i < 4 * AcceptQueue.MEMORY_SECONDS + 8; i++) {
@@ -349,9 +355,7 @@ class AdaptiveLimitTest {
     int grown = auto.current();
     t = readings(auto, t, grown, 2000, 0, 8, 8);
     t = readings(auto, t, 0, 0, new int[4 * 90]);
-    for (int depth : new int[] {110, 110, 56, 56, 93, 93}) {
-      auto.onBackendQueue(t += 250 * MS, depth, auto.current(), 2000);
-    }
+    readingsAtTheLimit(auto, t, 2000, 110, 110, 56, 56, 93, 93);
     assertTrue(auto.current() >= grown - 8, "the backend held " + (grown - 8) + " at once: " + decisions);
   }
 
@@ -404,9 +408,7 @@ class AdaptiveLimitTest {
     long t = 0;
     auto.onBackendQueue(t, 1, start, 50);
     auto.onBackendQueue(t += 250 * MS, 2, start, 50);
-    for (int i = 0; i < 40; i++) {
-      auto.onBackendQueue(t += 250 * MS, 0, auto.current(), 50);
-    }
+    readingsAtTheLimit(auto, t, 50, new int[40]);
     assertEquals(start, auto.current(), "an empty queue grew the limit: " + decisions);
   }
 
