@@ -14,15 +14,18 @@ import java.util.Objects;
  * requests, one mean round trip later, once the backend has settled), so each window measures one limit. Then:
  * <ul>
  *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
- *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}). When it stops paying, the knee lies
+ *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), judged on a second window at the same
+ *       limit when the first falls short (a cold process gets faster from one window to the next, and a plateau seen
+ *       while the proxy warms up is not the backend's). When it stops paying, the knee lies
  *       between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to {@value #HEADROOM} times that,
  *       capped at L2. Above the knee costs little — those requests would otherwise wait in Sluice's queue — while
  *       below it workers idle, and real knees are soft (gunicorn gthread, 8 threads: 5% more at 16 than at 11).</li>
  *   <li><i>A plateau is checked again</i>: on a small machine the proxy and the backend share the CPUs, and a cold
  *       process needs several times the CPU per request at first, so throughput can stop growing far below the
  *       backend's capacity. The first {@value #RECHECKS} probes after slow start stopped at a plateau double the
- *       limit instead of stepping it (after 2, 4 and 8 s: a probe that changes nothing doubles the wait); when
- *       doubling pays again, slow start resumes.</li>
+ *       limit instead of stepping it (after 1, 2 and 4 s: a probe that changes nothing doubles the wait); when
+ *       doubling pays again, slow start resumes, and when it pays less, the limit goes up by {@value #HEADROOM} times
+ *       the share it gained (the limit it started from was already chosen with headroom).</li>
  *   <li><i>Probing</i>: after {@value #HOLD_WINDOWS} windows and {@value #HOLD_SECONDS} s at one limit, one step of an
  *       eighth (at least 1): up three times in four, down the fourth. A step up is kept when two windows both gain at
  *       least half of proportionally over the limit's running throughput (and far below the knee — nearly
@@ -79,6 +82,8 @@ public final class AdaptiveLimit implements Limit {
   static final int MAX_HOLD_SECONDS = 64;
   static final int QUEUE_TARGET = 2;
   static final int RECHECKS = 3;
+  /** The wait before the first recheck: a cold process warms within seconds. */
+  static final int RECHECK_SECONDS = 1;
   /** Round trips shorter than this are not worth holding requests back for, while throughput does not fall. */
   static final long QUICK_NANOS = 2_000_000L;
   private static final int SLOW_START_WINDOW = 16;
@@ -107,17 +112,9 @@ public final class AdaptiveLimit implements Limit {
   private boolean changed;
   /** Samples that started before this belong to the previous limit, or to the moment of change. */
   private long countFrom;
-  private double meanRtt;
-  private double rttVariation;
   private Decision last;
-
-  // The current window: samples that started after the last change.
-  private int samples;
-  private int binding;
-  private int timeouts;
-  private double rttSum;
-  private double rttSquares;
-  private double inflightSum;
+  /** Samples that started after the last change. */
+  private final Window window = new Window();
 
   // Slow start: the level before this one.
   private int prevLimit;
@@ -137,6 +134,8 @@ public final class AdaptiveLimit implements Limit {
   private int holdSeconds = HOLD_SECONDS;
   /** Probes below this are not tried: it is the limit last chosen from a measured knee. */
   private int floor = MIN;
+  /** Slow start measured this limit once and found a plateau: one more window decides. */
+  private boolean secondLook;
 
   // The backend's accept queue.
   private final AcceptQueue queue = new AcceptQueue();
@@ -182,16 +181,10 @@ public final class AdaptiveLimit implements Limit {
           holdSeconds = HOLD_SECONDS;
         }
       }
-      case TIMEOUT -> timeouts++;
+      case TIMEOUT -> window.timeout();
       case SUCCESS -> {
-        samples++;
-        rttSum += rttNanos;
-        rttSquares += (double) rttNanos * rttNanos;
-        inflightSum += inflight;
-        if (waiting > 0 || inflight >= limit) {
-          binding++;
-        }
-        if (samples >= windowSize()) {
+        window.success(rttNanos, inflight, waiting > 0 || inflight >= limit);
+        if (window.samples() >= windowSize()) {
           endWindow(nowNanos);
         }
       }
@@ -230,20 +223,15 @@ public final class AdaptiveLimit implements Limit {
    */
   private int windowSize() {
     boolean starting = phase == Phase.SLOW_START || phase == Phase.RECHECK;
-    double cv = rttVariation / Math.max(1, meanRtt);
     double p = starting ? SLOW_START_PRECISION : PRECISION;
-    int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, cv * cv / (p * p));
+    int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, window.samplesFor(p));
     return Math.max(limit, Math.max(needed, starting ? SLOW_START_WINDOW : WINDOW));
   }
 
   private void endWindow(long now) {
-    boolean valid = binding >= BINDING_SHARE * samples;
-    // Little's law: what was in flight over how long each took; per second.
-    double throughput = inflightSum / rttSum * SECOND;
-    double timeoutShare = (double) timeouts / (samples + timeouts);
-    meanRtt = rttSum / samples;
-    rttVariation = Math.sqrt(Math.max(0, rttSquares / samples - meanRtt * meanRtt));
-    resetWindow();
+    boolean valid = window.close(BINDING_SHARE);
+    double throughput = window.throughput();
+    double timeoutShare = window.timeoutShare();
     if (!valid) {
       return;
     }
@@ -265,7 +253,14 @@ public final class AdaptiveLimit implements Limit {
         boolean moreTimeouts = timeoutShare > holdTimeouts + TIMEOUT_MARGIN;
         double efficiency = (throughput / holdThroughput - 1) / ((double) limit / probeFrom - 1);
         if ((efficiency < GAIN || moreTimeouts) && !quick(throughput, holdThroughput, moreTimeouts)) {
-          change(now, probeFrom, moreTimeouts ? Reason.TIMEOUTS : Reason.PLATEAU);
+          int to = probeFrom;
+          if (phase == Phase.RECHECK && !moreTimeouts) {
+            // What the doubling gained shows how far above probeFrom, itself chosen with headroom, the knee lies.
+            double gain = Math.max(0, throughput / holdThroughput - 1);
+            to = Math.min(limit, (int) Math.ceil(probeFrom * (1 + gain * HEADROOM)));
+            floor = Math.max(floor, to);
+          }
+          change(now, to, moreTimeouts ? Reason.TIMEOUTS : Reason.PLATEAU);
           hold();
           holdSeconds = Math.min(MAX_HOLD_SECONDS, holdSeconds * 2);
         } else if (++probePassed >= 2) {
@@ -301,11 +296,15 @@ public final class AdaptiveLimit implements Limit {
       double efficiency = (throughput / prevThroughput - 1) / ((double) limit / prevLimit - 1);
       boolean moreTimeouts = timeoutShare > prevTimeouts + TIMEOUT_MARGIN;
       if ((efficiency < GAIN || moreTimeouts) && !quick(throughput, prevThroughput, moreTimeouts)) {
-        double knee = prevLimit * Math.max(1, throughput / prevThroughput);
-        int to = Math.max(MIN, Math.min(limit, (int) Math.ceil(knee * HEADROOM)));
+        if (!secondLook && !moreTimeouts) {
+          secondLook = true;
+          return;
+        }
+        int to = knee(prevLimit, throughput / prevThroughput);
         floor = to;
         hold();
         rechecks = moreTimeouts ? 0 : RECHECKS;
+        holdSeconds = rechecks > 0 ? RECHECK_SECONDS : holdSeconds;
         if (to != limit) {
           change(now, to, moreTimeouts ? Reason.TIMEOUTS : Reason.PLATEAU);
         }
@@ -322,6 +321,14 @@ public final class AdaptiveLimit implements Limit {
     change(now, Math.min(MAX, limit * 2), Reason.SLOW_START);
   }
 
+  /**
+   * The limit for a knee found between {@code below} and the current limit, where going from one to the other raised
+   * throughput by the factor {@code gain}: {@value #HEADROOM} times {@code below · gain}, at most the current limit.
+   */
+  private int knee(int below, double gain) {
+    return Math.max(MIN, Math.min(limit, (int) Math.ceil(below * Math.max(1, gain) * HEADROOM)));
+  }
+
   private void probe(long now) {
     if (rechecks > 0 && limit < MAX) {
       rechecks--;
@@ -333,7 +340,7 @@ public final class AdaptiveLimit implements Limit {
     }
     int step = Math.max(1, Math.round(limit / 8f));
     // A step down could only move requests from the backend, where they wait less than they cost here, into the queue.
-    boolean down = ++probes % 4 == 0 && meanRtt >= QUICK_NANOS;
+    boolean down = ++probes % 4 == 0 && window.meanRtt() >= QUICK_NANOS;
     int to = down ? limit - step : limit + step;
     if (to < Math.max(MIN, floor) || to > MAX) {
       holdWindows = 0;
@@ -351,7 +358,7 @@ public final class AdaptiveLimit implements Limit {
    * {@code before}.
    */
   private boolean quick(double throughput, double before, boolean moreTimeouts) {
-    return meanRtt < QUICK_NANOS && !moreTimeouts && throughput >= (1 - LOSS) * before;
+    return window.meanRtt() < QUICK_NANOS && !moreTimeouts && throughput >= (1 - LOSS) * before;
   }
 
   /** Holds at the current limit, learning its throughput afresh. */
@@ -374,21 +381,13 @@ public final class AdaptiveLimit implements Limit {
     limit = to;
     changedAt = now;
     changed = true;
-    countFrom = reason == Reason.SLOW_START ? now : now + (long) meanRtt;
-    resetWindow();
+    secondLook = false;
+    countFrom = reason == Reason.SLOW_START ? now : now + (long) window.meanRtt();
+    window.reset();
     if (to != from) {
       last = new Decision(now, from, to, reason);
       listener.changed(last);
     }
-  }
-
-  private void resetWindow() {
-    samples = 0;
-    binding = 0;
-    timeouts = 0;
-    rttSum = 0;
-    rttSquares = 0;
-    inflightSum = 0;
   }
 
   @Override
