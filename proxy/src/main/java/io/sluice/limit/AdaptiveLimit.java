@@ -14,9 +14,10 @@ import java.util.Objects;
  * requests, one mean round trip later, once the backend has settled), so each window measures one limit. Then:
  * <ul>
  *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
- *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), judged on a second window at the same
- *       limit when the first falls short (a cold process gets faster from one window to the next, and a plateau seen
- *       while the proxy warms up is not the backend's). When it stops paying, the knee lies
+ *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), and quadruple it after a step that
+ *       raised X nearly in proportion (at least {@value #PROPORTIONAL} of it: far below the knee). A step that falls
+ *       short is judged again on a second window at the same limit (a cold process gets faster from one window to the
+ *       next, and a plateau seen while the proxy warms up is not the backend's). When it stops paying, the knee lies
  *       between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to {@value #HEADROOM} times that,
  *       capped at L2. Above the knee costs little — those requests would otherwise wait in Sluice's queue — while
  *       below it workers idle, and real knees are soft (gunicorn gthread, 8 threads: 5% more at 16 than at 11).</li>
@@ -77,6 +78,8 @@ public final class AdaptiveLimit implements Limit {
   static final double GAIN = 0.5;
   static final double LOSS = 0.1;
   static final double HEADROOM = 1.5;
+  /** A step that raised throughput by at least this share of proportionally lies far below the knee. */
+  static final double PROPORTIONAL = 0.9;
   static final int HOLD_WINDOWS = 4;
   static final int HOLD_SECONDS = 2;
   static final int MAX_HOLD_SECONDS = 64;
@@ -86,18 +89,6 @@ public final class AdaptiveLimit implements Limit {
   static final int RECHECK_SECONDS = 1;
   /** Round trips shorter than this are not worth holding requests back for, while throughput does not fall. */
   static final long QUICK_NANOS = 2_000_000L;
-  private static final int SLOW_START_WINDOW = 16;
-  /**
-   * A slow-start window lasts at most this many rounds of the limit: a doubling is judged against a gain of half, which
-   * needs no fine precision, and round trips that vary widely at first (a cold JVM, connections being opened) would
-   * otherwise stretch the first windows to seconds.
-   */
-  private static final int SLOW_START_ROUNDS = 4;
-  private static final int WINDOW = 32;
-  private static final int MAX_WINDOW = 2000;
-  /** The relative standard error of a window's mean round trip that a decision needs. */
-  private static final double SLOW_START_PRECISION = 0.05;
-  private static final double PRECISION = 0.02;
   private static final double BINDING_SHARE = 0.9;
   private static final double TIMEOUT_MARGIN = 0.02;
   private static final long SECOND = 1_000_000_000L;
@@ -184,7 +175,7 @@ public final class AdaptiveLimit implements Limit {
       case TIMEOUT -> window.timeout();
       case SUCCESS -> {
         window.success(rttNanos, inflight, waiting > 0 || inflight >= limit);
-        if (window.samples() >= windowSize()) {
+        if (window.samples() >= window.size(limit, phase == Phase.SLOW_START || phase == Phase.RECHECK)) {
           endWindow(nowNanos);
         }
       }
@@ -215,17 +206,6 @@ public final class AdaptiveLimit implements Limit {
       change(nowNanos, Math.min(MAX, limit + Math.max(1, limit / 4)), Reason.BACKEND_IDLE);
       hold();
     }
-  }
-
-  /**
-   * Samples per window: at least the limit (a round of every slot) and enough for the mean round trip to be within
-   * the precision a decision needs, given how much round trips varied in the last window ({@code n = (cv / p)²}).
-   */
-  private int windowSize() {
-    boolean starting = phase == Phase.SLOW_START || phase == Phase.RECHECK;
-    double p = starting ? SLOW_START_PRECISION : PRECISION;
-    int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, window.samplesFor(p));
-    return Math.max(limit, Math.max(needed, starting ? SLOW_START_WINDOW : WINDOW));
   }
 
   private void endWindow(long now) {
@@ -264,7 +244,7 @@ public final class AdaptiveLimit implements Limit {
           hold();
           holdSeconds = Math.min(MAX_HOLD_SECONDS, holdSeconds * 2);
         } else if (++probePassed >= 2) {
-          if (efficiency >= 0.9 || phase == Phase.RECHECK) {
+          if (efficiency >= PROPORTIONAL || phase == Phase.RECHECK) {
             // Nearly proportional, or a doubling that pays after a plateau: far below the knee, so ramp again.
             phase = Phase.SLOW_START;
             prevLimit = limit;
@@ -292,6 +272,7 @@ public final class AdaptiveLimit implements Limit {
   }
 
   private void slowStart(long now, double throughput, double timeoutShare) {
+    int factor = 2;
     if (prevThroughput > 0) {
       double efficiency = (throughput / prevThroughput - 1) / ((double) limit / prevLimit - 1);
       boolean moreTimeouts = timeoutShare > prevTimeouts + TIMEOUT_MARGIN;
@@ -310,6 +291,9 @@ public final class AdaptiveLimit implements Limit {
         }
         return;
       }
+      if (efficiency >= PROPORTIONAL) {
+        factor = 4;
+      }
     }
     if (limit >= MAX) {
       hold();
@@ -318,7 +302,7 @@ public final class AdaptiveLimit implements Limit {
     prevLimit = limit;
     prevThroughput = throughput;
     prevTimeouts = timeoutShare;
-    change(now, Math.min(MAX, limit * 2), Reason.SLOW_START);
+    change(now, Math.min(MAX, limit * factor), Reason.SLOW_START);
   }
 
   /**

@@ -10,6 +10,18 @@ package io.sluice.limit;
 final class Window {
 
   private static final long SECOND = 1_000_000_000L;
+  private static final int SLOW_START_WINDOW = 16;
+  /**
+   * A slow-start window lasts at most this many rounds of the limit: a doubling is judged against a gain of half, which
+   * needs no fine precision (and a step that falls short is measured twice), and round trips that vary widely at first
+   * (a cold JVM, connections being opened) would otherwise stretch the first windows to seconds.
+   */
+  private static final int SLOW_START_ROUNDS = 2;
+  private static final int WINDOW = 32;
+  private static final int MAX_WINDOW = 2000;
+  /** The relative standard error of a window's mean round trip that a decision needs. */
+  private static final double SLOW_START_PRECISION = 0.05;
+  private static final double PRECISION = 0.02;
 
   private int samples;
   private int binding;
@@ -90,11 +102,16 @@ final class Window {
   }
 
   /**
-   * Samples a window needs for its mean round trip to be within {@code precision} (a relative standard error), given
-   * how widely round trips varied in the last one: {@code (cv / precision)²}.
+   * Samples a window needs: at least the limit (a round of every slot) and enough for the mean round trip to be within
+   * the precision a decision needs, given how much round trips varied in the last window ({@code n = (cv / p)²}).
+   *
+   * @param starting whether the limit is ramping up (slow start, or a recheck of a plateau), where a doubling is
+   *                 judged against a gain of half
    */
-  double samplesFor(double precision) {
+  int size(int limit, boolean starting) {
+    double p = starting ? SLOW_START_PRECISION : PRECISION;
     double cv = rttVariation / Math.max(1, meanRtt);
-    return cv * cv / (precision * precision);
+    int needed = (int) Math.min(starting ? SLOW_START_ROUNDS * limit : MAX_WINDOW, cv * cv / (p * p));
+    return Math.max(limit, Math.max(needed, starting ? SLOW_START_WINDOW : WINDOW));
   }
 }
