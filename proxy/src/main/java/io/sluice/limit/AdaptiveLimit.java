@@ -14,8 +14,9 @@ import java.util.Objects;
  * requests, one mean round trip later, once the backend has settled), so each window measures one limit. Then:
  * <ul>
  *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
- *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), and quadruple it after a step that
- *       raised X nearly in proportion (at least {@value #PROPORTIONAL} of it: far below the knee). A step that falls
+ *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), and quadruple it, as far as the requests
+ *       in flight and waiting reach, after a step that raised X nearly in proportion (at least {@value #PROPORTIONAL}
+ *       of it: far below the knee). A step that falls
  *       short is judged again on a second window at the same limit (a cold process gets faster from one window to the
  *       next, and a plateau seen while the proxy warms up is not the backend's). When it stops paying, the knee lies
  *       between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to {@value #HEADROOM} times that,
@@ -125,6 +126,8 @@ public final class AdaptiveLimit implements Limit {
   private int holdSeconds = HOLD_SECONDS;
   /** Probes below this are not tried: it is the limit last chosen from a measured knee. */
   private int floor = MIN;
+  /** Requests in flight and waiting when the last sample ended. */
+  private int demand;
   /** Slow start measured this limit once and found a plateau: one more window decides. */
   private boolean secondLook;
 
@@ -174,6 +177,7 @@ public final class AdaptiveLimit implements Limit {
       }
       case TIMEOUT -> window.timeout();
       case SUCCESS -> {
+        demand = inflight + waiting;
         window.success(rttNanos, inflight, waiting > 0 || inflight >= limit);
         if (window.samples() >= window.size(limit, phase == Phase.SLOW_START || phase == Phase.RECHECK)) {
           endWindow(nowNanos);
@@ -272,7 +276,7 @@ public final class AdaptiveLimit implements Limit {
   }
 
   private void slowStart(long now, double throughput, double timeoutShare) {
-    int factor = 2;
+    int step = 2 * limit;
     if (prevThroughput > 0) {
       double efficiency = (throughput / prevThroughput - 1) / ((double) limit / prevLimit - 1);
       boolean moreTimeouts = timeoutShare > prevTimeouts + TIMEOUT_MARGIN;
@@ -292,7 +296,8 @@ public final class AdaptiveLimit implements Limit {
         return;
       }
       if (efficiency >= PROPORTIONAL) {
-        factor = 4;
+        // As far as the demand reaches: a process still warming up makes the step look better than it was.
+        step = Math.max(step, Math.min(4 * limit, demand));
       }
     }
     if (limit >= MAX) {
@@ -302,7 +307,7 @@ public final class AdaptiveLimit implements Limit {
     prevLimit = limit;
     prevThroughput = throughput;
     prevTimeouts = timeoutShare;
-    change(now, Math.min(MAX, limit * factor), Reason.SLOW_START);
+    change(now, Math.min(MAX, step), Reason.SLOW_START);
   }
 
   /**

@@ -329,6 +329,21 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void slowStartQuadruplesFarBelowTheKneeButOnlyAsFarAsTheDemandReaches() {
+    // Round trips that do not grow with the limit: each step raises throughput in proportion. 50 requests want in.
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit limit = new AdaptiveLimit(decisions::add);
+    long now = 0;
+    for (int i = 0; i < 10_000; i++) {
+      now += MS;
+      int inflight = Math.min(limit.current(), 50);
+      limit.onSample(now, 10 * MS, inflight, inflight, Math.max(0, 50 - limit.current()), Outcome.SUCCESS);
+    }
+    assertEquals(List.of(8, 32, 64), decisions.stream().map(Decision::to).toList(),
+        "doubled first, then quadrupled while the demand allowed, then doubled past it: " + decisions);
+  }
+
+  @Test
   void aQueueThatStaysSetsTheLimitToTheBusyWorkers() {
     // uWSGI with 2 processes: slow start raised the limit to 16 or more before the backend's queue showed, and now all
     // but 2 wait in it. Once the average passes the threshold, the limit becomes the busy workers and a couple more.
