@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -70,6 +71,13 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
   /** Connections still to close for the backend's accept queue, of those that would only idle. */
   private final AtomicInteger unblock = new AtomicInteger();
   private final List<Local> locals = new CopyOnWriteArrayList<>();
+  /** Calls that handed their connection back for reuse, and connections opened, since the pool began. */
+  private final LongAdder returns = new LongAdder();
+  private final LongAdder opens = new LongAdder();
+  // At the last reading; read and written by the kernel sampler alone.
+  private long returnsRead;
+  private long opensRead;
+  private volatile boolean connectionsKept;
 
   /**
    * @param limit          the backend's limit now, read from any thread (a moment-old value is fine)
@@ -108,11 +116,17 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
     return idle.get();
   }
 
+  /** See {@link Connector#connectionsKept}; as of the last {@link #acceptQueue} reading. */
+  boolean connectionsKept() {
+    return connectionsKept;
+  }
+
   /**
    * Counts a connection about to be opened (call before connecting). If that takes the backend over its limit, the
    * loops holding idle connections are asked to close enough of them.
    */
   void opened() {
+    opens.increment();
     if (open.incrementAndGet() > limit.getAsInt()) {
       trim();
     }
@@ -164,6 +178,13 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
    * 200-250 ms after the others). From any thread; called with each reading.
    */
   void acceptQueue(int depth) {
+    long returned = returns.sum() - returnsRead;
+    long opened = opens.sum() - opensRead;
+    returnsRead += returned;
+    opensRead += opened;
+    if (returned + opened > 0) {
+      connectionsKept = returned > opened;
+    }
     rotate.set(Math.max(0, depth));
     unblock.set(Math.max(0, depth));
     if (depth > 0 && idle.get() > 0) {
@@ -232,6 +253,7 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
       if (c.closed()) {
         return false;
       }
+      returns.increment();
       // With others idle already, this one would idle too.
       if (take(idle.get() > 0 ? unblock : rotate)) {
         c.close();

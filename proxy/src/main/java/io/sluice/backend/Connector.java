@@ -43,6 +43,12 @@ public interface Connector {
    */
   void acceptQueue(int depth);
 
+  /**
+   * Whether, between the last two {@link #acceptQueue} readings, more calls handed their connection back for reuse
+   * than new connections were opened: the backend keeps connections alive. Any thread.
+   */
+  boolean connectionsKept();
+
   /** The calls to this backend on this event loop that wait for their response, swept for timeouts. */
   CallTimeouts timeouts();
 

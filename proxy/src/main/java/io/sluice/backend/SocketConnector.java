@@ -103,6 +103,11 @@ public final class SocketConnector implements Connector {
   }
 
   @Override
+  public boolean connectionsKept() {
+    return pool.connectionsKept();
+  }
+
+  @Override
   public CallTimeouts timeouts() {
     return timeouts.get();
   }

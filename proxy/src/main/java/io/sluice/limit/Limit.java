@@ -35,6 +35,14 @@ public interface Limit {
   default void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
   }
 
+  /**
+   * Says, before each {@link #onBackendQueue} reading, whether the backend keeps Sluice's connections alive (more calls
+   * handed their connection back for reuse than opened one since the last reading). A connection waiting in such a
+   * backend's accept queue waits for one of the others to close, not for a worker to become free.
+   */
+  default void onBackendConnections(boolean kept) {
+  }
+
   /** {@code auto} or the fixed number, as configured and as shown by the admin API. */
   String setting();
 

@@ -66,6 +66,35 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void aBackendKeepsConnectionsWhileMoreCallsHandThemBackThanOpenNewOnes() {
+    assertFalse(pool.connectionsKept(), "nothing seen yet");
+    // Each call on a connection of its own, closed after the response (uwsgi, gunicorn sync).
+    for (int i = 0; i < 5; i++) {
+      new Conn().close();
+    }
+    pool.acceptQueue(0);
+    assertFalse(pool.connectionsKept());
+    // Three connections opened, then calls reuse them.
+    Conn c = idleOn(a);
+    idleOn(a);
+    idleOn(a);
+    for (int i = 0; i < 10; i++) {
+      Conn taken = a.take();
+      assertTrue(a.give(taken));
+    }
+    pool.acceptQueue(0);
+    assertTrue(pool.connectionsKept(), "13 handed back against 3 opened");
+    pool.acceptQueue(0);
+    assertTrue(pool.connectionsKept(), "no call between two readings says nothing new");
+    c.close();
+    for (int i = 0; i < 3; i++) {
+      new Conn().close();
+    }
+    pool.acceptQueue(0);
+    assertFalse(pool.connectionsKept(), "only new connections since the last reading");
+  }
+
+  @Test
   void theMostRecentlyUsedIdleConnectionIsReusedFirst() {
     Conn first = new Conn();
     Conn second = new Conn();

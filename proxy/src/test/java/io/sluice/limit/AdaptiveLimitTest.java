@@ -373,6 +373,49 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void aBackendThatKeepsConnectionsIsCutToWhatItHoldsWithNoneWaitingInItsQueue() {
+    // gunicorn gevent, 200 connections: one queued behind them is accepted only when another closes. A prefork
+    // backend gets a couple waiting, so that no worker idles between requests.
+    for (boolean kept : new boolean[] {true, false}) {
+      AdaptiveLimit auto = new AdaptiveLimit();
+      long t = growOnAnEmptyQueue(auto, 250, 2000);
+      int limit = auto.current();
+      auto.onBackendConnections(kept);
+      readings(auto, t, limit, 2000, limit - 200, limit - 200);
+      assertEquals(kept ? 200 : 200 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "connections kept: " + kept);
+    }
+  }
+
+  @Test
+  void aBackendThatKeepsConnectionsIsGrownBySmallSteps() {
+    // At gevent's 200 connections nothing waits in its queue, and requests wait in Sluice's: a growth by a quarter
+    // would leave 50 in the backend's queue until the next cut, where they wait for a connection to close.
+    AdaptiveLimit auto = new AdaptiveLimit();
+    long t = growOnAnEmptyQueue(auto, 250, 2000);
+    auto.onBackendConnections(true);
+    t = readings(auto, t, auto.current(), 2000, auto.current() - 200, auto.current() - 200);
+    assertEquals(200, auto.current());
+    for (int i = 0; i < AcceptQueue.MAX_GROWTH_WAIT && auto.current() == 200; i++) {
+      t = readings(auto, t, 200, 2000, 0);
+    }
+    assertEquals(200 + 200 / 16, auto.current(), "a sixteenth more");
+    readings(auto, t, auto.current(), 2000, 12, 12);
+    assertEquals(200, auto.current(), "and back");
+  }
+
+  @Test
+  void aQueueLeftByALimitAboveTheDemandIsCutThoughNothingWaitsInSluice() {
+    // A spike ended before slow start could see its last step overshoot: 400 allowed, 250 in flight, of which the
+    // backend (200 connections) holds 50 in its accept queue, while no request waits in Sluice's queue.
+    AdaptiveLimit auto = new AdaptiveLimit();
+    long t = growOnAnEmptyQueue(auto, 400, 2000);
+    auto.onBackendConnections(true);
+    readings(auto, t, 250, 0, 50, 50);
+    assertEquals(200, auto.current(), "" + auto.lastDecision());
+    assertEquals(Reason.BACKEND_QUEUE, auto.lastDecision().reason());
+  }
+
+  @Test
   void aQueueThatFillsForOneReadingInASpikeDoesNotCut() {
     // gunicorn gevent, 2 workers x 100 connections, in a 3,000-connection spike: a worker starved of CPU accepts
     // late, so for one reading 70 of the requests in flight wait in its accept queue; by the next it has caught up.

@@ -80,6 +80,11 @@ public final class ScriptedConnector implements Connector {
   }
 
   @Override
+  public boolean connectionsKept() {
+    return false;
+  }
+
+  @Override
   public int openConnections() {
     return (int) opened.stream().filter(c -> !c.closed).count();
   }
