@@ -201,8 +201,10 @@ public final class AdaptiveLimit implements Limit {
     queue.read(nowNanos, depth, inflight);
     int held = queue.held();
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
-    // would count them twice. A cut needs no demand beyond the limit: those held would wait in Sluice's queue instead.
-    if (held > AcceptQueue.HIGH && inflight <= limit) {
+    // would count them twice. A cut needs no demand beyond the limit (those held would wait in Sluice's queue
+    // instead), but then only a queue that Sluice's own requests could make: the backend may have other clients.
+    boolean limiting = waiting > 0 || inflight >= limit;
+    if (held > AcceptQueue.HIGH && inflight <= limit && (limiting || held < inflight)) {
       // A backend that keeps connections takes a queued one only when another closes: none should wait there.
       int target = connectionsKept ? 0 : QUEUE_TARGET;
       int to = Math.max(MIN, Math.max(inflight - held, queue.shown()) + target);
@@ -212,7 +214,7 @@ public final class AdaptiveLimit implements Limit {
         change(nowNanos, to, Reason.BACKEND_QUEUE);
         hold();
       }
-    } else if ((waiting > 0 || inflight >= limit) && queue.mayGrow(nowNanos) && limit < MAX) {
+    } else if (limiting && queue.mayGrow(nowNanos) && limit < MAX) {
       queue.grew(limit);
       // A growth past what a backend that keeps connections takes leaves the surplus in its queue until the next cut.
       int step = Math.max(1, limit / (connectionsKept ? 16 : 4));

@@ -416,6 +416,16 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void anIdleSluiceIsNotCutForAQueueOtherClientsOfTheBackendMake() {
+    // Another proxy in front of the same uWSGI fills its accept queue while this Sluice has nothing in flight.
+    AdaptiveLimit auto = new AdaptiveLimit();
+    long t = growOnAnEmptyQueue(auto, 16, 100);
+    int limit = auto.current();
+    readings(auto, t, 0, 0, 20, 20, 20);
+    assertEquals(limit, auto.current(), "" + auto.lastDecision());
+  }
+
+  @Test
   void aQueueThatFillsForOneReadingInASpikeDoesNotCut() {
     // gunicorn gevent, 2 workers x 100 connections, in a 3,000-connection spike: a worker starved of CPU accepts
     // late, so for one reading 70 of the requests in flight wait in its accept queue; by the next it has caught up.
