@@ -129,7 +129,6 @@ public final class AdaptiveLimit implements Limit {
   private int holdSeconds = HOLD_SECONDS;
   /** Probes below this are not tried: it is the limit last chosen from a measured knee. */
   private int floor = MIN;
-  private boolean connectionsKept;
   /** Requests in flight and waiting when the last sample ended. */
   private int demand;
   /** Slow start measured this limit once and found a plateau: one more window decides. */
@@ -192,12 +191,7 @@ public final class AdaptiveLimit implements Limit {
   }
 
   @Override
-  public void onBackendConnections(boolean kept) {
-    connectionsKept = kept;
-  }
-
-  @Override
-  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
+  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept) {
     queue.read(nowNanos, depth, inflight);
     int held = queue.held();
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
@@ -300,7 +294,9 @@ public final class AdaptiveLimit implements Limit {
         floor = to;
         hold();
         rechecks = moreTimeouts ? 0 : RECHECKS;
-        holdSeconds = rechecks > 0 ? RECHECK_SECONDS : holdSeconds;
+        if (rechecks > 0) {
+          holdSeconds = RECHECK_SECONDS;
+        }
         if (to != limit) {
           change(now, to, moreTimeouts ? Reason.TIMEOUTS : Reason.PLATEAU);
         }

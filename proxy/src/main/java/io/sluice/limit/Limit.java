@@ -29,18 +29,13 @@ public interface Limit {
    * Reports the depth of the backend's own accept queue, sampled from the kernel a few times a second where it will
    * say (a backend on this machine). For a prefork backend these are requests no worker has taken yet.
    *
-   * @param inflight requests inside the backend at that moment
-   * @param waiting  requests waiting in Sluice's queue at that moment
+   * @param inflight        requests inside the backend at that moment
+   * @param waiting         requests waiting in Sluice's queue at that moment
+   * @param connectionsKept whether the backend keeps Sluice's connections alive (more calls handed their connection
+   *                        back for reuse than opened one since the last reading): a connection waiting in such a
+   *                        backend's accept queue waits for one of the others to close, not for a worker to be free
    */
-  default void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
-  }
-
-  /**
-   * Says, before each {@link #onBackendQueue} reading, whether the backend keeps Sluice's connections alive (more calls
-   * handed their connection back for reuse than opened one since the last reading). A connection waiting in such a
-   * backend's accept queue waits for one of the others to close, not for a worker to become free.
-   */
-  default void onBackendConnections(boolean kept) {
+  default void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept) {
   }
 
   /** {@code auto} or the fixed number, as configured and as shown by the admin API. */

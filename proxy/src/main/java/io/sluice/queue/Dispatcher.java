@@ -119,14 +119,13 @@ public final class Dispatcher {
 
   /**
    * Tells one backend's limit how deep the backend's own accept queue is, and whether the backend keeps connections
-   * alive (see {@link Limit#onBackendQueue}, {@link Limit#onBackendConnections}).
+   * alive (see {@link Limit#onBackendQueue}).
    */
   public void backendQueue(Lane lane, int depth, boolean connectionsKept) {
     Waiter granted;
     synchronized (lock) {
       long now = clock.getAsLong();
-      lane.limit.onBackendConnections(connectionsKept);
-      lane.limit.onBackendQueue(now, depth, lane.inflight, line.depth());
+      lane.limit.onBackendQueue(now, depth, lane.inflight, line.depth(), connectionsKept);
       // A limit that grew starts waiting requests now, not at the next release.
       granted = drain(now);
     }

@@ -265,7 +265,7 @@ class AdaptiveLimitTest {
     for (int i = 0; i < 10_000; i++) {
       // One request at a time, none waiting: the limit is not what holds anything back.
       limit.onSample(i * 10 * MS, 5 * MS, 1, 1, 0, Outcome.SUCCESS);
-      limit.onBackendQueue(i * 10 * MS, 0, 1, 0);
+      limit.onBackendQueue(i * 10 * MS, 0, 1, 0, false);
     }
     assertEquals(AdaptiveLimit.INITIAL, limit.current());
   }
@@ -287,11 +287,11 @@ class AdaptiveLimitTest {
    * time.
    */
   private static long growOnAnEmptyQueue(AdaptiveLimit limit, int until, int waiting) {
-    limit.onBackendQueue(0, 9, 3, 0);
+    limit.onBackendQueue(0, 9, 3, 0, false);
     long now = 0;
     while (limit.current() < until) {
       now += 250 * MS;
-      limit.onBackendQueue(now, 0, limit.current(), waiting);
+      limit.onBackendQueue(now, 0, limit.current(), waiting, false);
     }
     return now;
   }
@@ -301,9 +301,14 @@ class AdaptiveLimitTest {
    * flight and {@code waiting} in Sluice's queue; returns the last reading's time.
    */
   private static long readings(AdaptiveLimit limit, long t, int inflight, int waiting, int... depths) {
+    return readings(limit, t, false, inflight, waiting, depths);
+  }
+
+  /** As {@link #readings}, from a backend that keeps Sluice's connections alive or not ({@code kept}). */
+  private static long readings(AdaptiveLimit limit, long t, boolean kept, int inflight, int waiting, int... depths) {
     for (int depth : depths) {
       t += 250 * MS;
-      limit.onBackendQueue(t, depth, inflight, waiting);
+      limit.onBackendQueue(t, depth, inflight, waiting, kept);
     }
     return t;
   }
@@ -312,7 +317,7 @@ class AdaptiveLimitTest {
   private static long readingsAtTheLimit(AdaptiveLimit limit, long t, int waiting, int... depths) {
     for (int depth : depths) {
       t += 250 * MS;
-      limit.onBackendQueue(t, depth, limit.current(), waiting);
+      limit.onBackendQueue(t, depth, limit.current(), waiting, false);
     }
     return t;
   }
@@ -356,18 +361,18 @@ class AdaptiveLimitTest {
     }
     int high = limit.current();
     assertTrue(high >= 16, "slow start: " + decisions);
-    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4);
+    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false);
     assertEquals(high, limit.current(), "the average is not yet past " + AcceptQueue.HIGH);
-    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4);
+    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false);
     assertEquals(2 + AdaptiveLimit.QUEUE_TARGET, limit.current());
     assertEquals(Reason.BACKEND_QUEUE, limit.lastDecision().reason());
     // The requests let in under the old limit still fill the backend's queue: that is no reason to cut again.
-    limit.onBackendQueue(now += 250 * MS, high - 3, high - 1, 4);
-    limit.onBackendQueue(now += 250 * MS, high - 4, high - 2, 4);
+    limit.onBackendQueue(now += 250 * MS, high - 3, high - 1, 4, false);
+    limit.onBackendQueue(now += 250 * MS, high - 4, high - 2, 4, false);
     assertEquals(4, limit.current());
     // Once they have left, two busy workers and two waiting is where it stays.
     for (int i = 0; i < 20; i++) {
-      limit.onBackendQueue(now += 250 * MS, 2, 4, 4);
+      limit.onBackendQueue(now += 250 * MS, 2, 4, 4, false);
     }
     assertEquals(4, limit.current(), "" + decisions);
   }
@@ -380,8 +385,7 @@ class AdaptiveLimitTest {
       AdaptiveLimit auto = new AdaptiveLimit();
       long t = growOnAnEmptyQueue(auto, 250, 2000);
       int limit = auto.current();
-      auto.onBackendConnections(kept);
-      readings(auto, t, limit, 2000, limit - 200, limit - 200);
+      readings(auto, t, kept, limit, 2000, limit - 200, limit - 200);
       assertEquals(kept ? 200 : 200 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "connections kept: " + kept);
     }
   }
@@ -392,14 +396,13 @@ class AdaptiveLimitTest {
     // would leave 50 in the backend's queue until the next cut, where they wait for a connection to close.
     AdaptiveLimit auto = new AdaptiveLimit();
     long t = growOnAnEmptyQueue(auto, 250, 2000);
-    auto.onBackendConnections(true);
-    t = readings(auto, t, auto.current(), 2000, auto.current() - 200, auto.current() - 200);
+    t = readings(auto, t, true, auto.current(), 2000, auto.current() - 200, auto.current() - 200);
     assertEquals(200, auto.current());
     for (int i = 0; i < AcceptQueue.MAX_GROWTH_WAIT && auto.current() == 200; i++) {
-      t = readings(auto, t, 200, 2000, 0);
+      t = readings(auto, t, true, 200, 2000, 0);
     }
     assertEquals(200 + 200 / 16, auto.current(), "a sixteenth more");
-    readings(auto, t, auto.current(), 2000, 12, 12);
+    readings(auto, t, true, auto.current(), 2000, 12, 12);
     assertEquals(200, auto.current(), "and back");
   }
 
@@ -409,8 +412,7 @@ class AdaptiveLimitTest {
     // backend (200 connections) holds 50 in its accept queue, while no request waits in Sluice's queue.
     AdaptiveLimit auto = new AdaptiveLimit();
     long t = growOnAnEmptyQueue(auto, 400, 2000);
-    auto.onBackendConnections(true);
-    readings(auto, t, 250, 0, 50, 50);
+    readings(auto, t, true, 250, 0, 50, 50);
     assertEquals(200, auto.current(), "" + auto.lastDecision());
     assertEquals(Reason.BACKEND_QUEUE, auto.lastDecision().reason());
   }
@@ -451,7 +453,7 @@ class AdaptiveLimitTest {
     assertTrue(auto.current() >= grown - 8, "the backend held " + (grown - 8) + " at once: " + decisions);
     // A backend that really holds fewer now (a reload with fewer workers) is cut once the memory of more has passed.
     for (int i = 0; i < 4 * AcceptQueue.MEMORY_SECONDS + 8; i++) {
-      auto.onBackendQueue(t += 250 * MS, 40, Math.min(auto.current(), 100 + 40), 2000);
+      auto.onBackendQueue(t += 250 * MS, 40, Math.min(auto.current(), 100 + 40), 2000, false);
     }
     assertEquals(100 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "" + decisions);
   }
@@ -484,7 +486,7 @@ class AdaptiveLimitTest {
     int before = decisions.size();
     for (int i = 0; i < 4 * 60; i++) {
       int limit = auto.current();
-      auto.onBackendQueue(t += 250 * MS, limit > capacity ? limit - capacity + lag : 0, limit, 2000);
+      auto.onBackendQueue(t += 250 * MS, limit > capacity ? limit - capacity + lag : 0, limit, 2000, false);
     }
     List<Decision> minute = decisions.subList(before, decisions.size());
     long growths = minute.stream().filter(d -> d.reason() == Reason.BACKEND_IDLE).count();
@@ -518,8 +520,8 @@ class AdaptiveLimitTest {
     AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
     int start = auto.current();
     long t = 0;
-    auto.onBackendQueue(t, 1, start, 50);
-    auto.onBackendQueue(t += 250 * MS, 2, start, 50);
+    auto.onBackendQueue(t, 1, start, 50, false);
+    auto.onBackendQueue(t += 250 * MS, 2, start, 50, false);
     readingsAtTheLimit(auto, t, 50, new int[40]);
     assertEquals(start, auto.current(), "an empty queue grew the limit: " + decisions);
   }
@@ -528,7 +530,7 @@ class AdaptiveLimitTest {
   void anEmptyQueueMeansNothingForABackendThatNeverShowedOne() {
     AdaptiveLimit limit = new AdaptiveLimit();
     for (int i = 0; i < 100; i++) {
-      limit.onBackendQueue(i * 250 * MS, 0, 4, 100);
+      limit.onBackendQueue(i * 250 * MS, 0, 4, 100, false);
     }
     assertEquals(AdaptiveLimit.INITIAL, limit.current(), "threads that accept eagerly never show a queue");
   }

@@ -34,7 +34,7 @@ public final class RecordingLimit implements Limit {
   }
 
   @Override
-  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting) {
+  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept) {
     if (afterQueueReading >= 0) {
       current = afterQueueReading;
     }
