@@ -2,6 +2,7 @@
 import os
 import re
 import shutil
+import subprocess
 
 from lib import Proc, StartError, free_port, log, wait_ready
 
@@ -162,10 +163,11 @@ def haproxy(workdir, name, template, values):
 BASELINE_FLAGS = ("--listen", "--backend", "--protocol", "--limit", "--admin", "--queue-timeout")
 
 
-def sluice_jvm_options(java_opts=None):
+def sluice_jvm_options(java_opts=None, jar=None):
     """The JVM options bin/sluice gives java, read from its `exec java ... -jar "$jar" "$@"` line, with
     SLUICE_JAVA_OPTS expanded as the shell does (`java_opts`, or the environment's when None), so that an earlier
-    jar started with `java OPTIONS -jar JAR` runs exactly as bin/sluice runs this build."""
+    jar started with `java OPTIONS -jar JAR` runs exactly as bin/sluice runs this build: with `jar`, the class archive
+    options are those of that jar (none for a jar that cannot rehearse), without it they are left out."""
     with open(SLUICE) as f:
         lines = [line.strip() for line in f if re.match(r"\s*exec\s+java\s", line)]
     if len(lines) != 1:
@@ -178,11 +180,21 @@ def sluice_jvm_options(java_opts=None):
     for word in m.group(1).split():
         if word in ("${SLUICE_JAVA_OPTS:-}", "${SLUICE_JAVA_OPTS}", "$SLUICE_JAVA_OPTS"):
             options += env_opts.split()  # unquoted in bin/sluice: split on white space
+        elif word == '${class_archive_opts[@]+"${class_archive_opts[@]}"}':
+            options += class_archive_options(jar) if jar else []
         elif "$" in word or "`" in word:
             raise RuntimeError(f"{SLUICE}: cannot interpret {word!r} in: {lines[0]}")
         else:
             options.append(word.strip("'\""))
     return options
+
+
+def class_archive_options(jar):
+    """What bin/sluice's class_archive gives java for `jar`, building its archive first if need be."""
+    script = ('. "$1/dist/src/lib/class-archive.sh"; class_archive "$(command -v java)" "$2"; '
+              'printf "%s\\n" ${class_archive_opts[@]+"${class_archive_opts[@]}"}')
+    out = subprocess.run(["bash", "-c", script, "class-archive", ROOT, jar], check=True, capture_output=True, text=True)
+    return out.stdout.split()
 
 
 def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout="180s", java_opts="",
@@ -194,7 +206,7 @@ def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout=
         unknown = [a for a in extra if a.startswith("--") and a.split("=", 1)[0] not in BASELINE_FLAGS]
         if unknown:
             raise ValueError(f"{name}: an earlier jar may not know {', '.join(unknown)}")
-        command = ["java", *sluice_jvm_options(java_opts or None), "-jar", jar]
+        command = ["java", *sluice_jvm_options(java_opts or None, jar), "-jar", jar]
     else:
         command = [SLUICE]
 

@@ -55,7 +55,7 @@ class ReleaseArchiveIT {
     for (String entry : entries) {
       assertTrue(entry.equals(TOP + "/") || entry.startsWith(TOP + "/"), entry + " is outside " + TOP + "/");
     }
-    for (String file : List.of("bin/sluice", "lib/sluice.jar", "README.md", "conf/sluice.yaml", "conf/uwsgi.ini",
+    for (String file : List.of("bin/sluice", "lib/sluice.jar", "lib/class-archive.sh", "README.md", "conf/sluice.yaml", "conf/uwsgi.ini",
         "conf/gunicorn.conf.py", "conf/sluice.service", "conf/grafana/sluice-dashboard.json",
         "conf/prometheus/prometheus.yml", "conf/kubernetes/sluice-sidecar.yaml",
         "conf/kubernetes/keda-scaledobject.yaml")) {
@@ -145,6 +145,57 @@ class ReleaseArchiveIT {
     assertTrue(flags.contains("-XX:+ExitOnOutOfMemoryError"), "JVM flags: " + flags);
     assertTrue(flags.contains("-XX:MaxHeapSize=" + 96 * 1024 * 1024), "JVM flags: " + flags);
     assertTrue(r.out.endsWith("sluice " + VERSION + "\n"), r.out);
+  }
+
+  @Test
+  void theFirstRunBuildsTheClassArchiveAndLaterRunsMapTheirClassesFromIt() throws Exception {
+    Path archive = home.resolve("lib/sluice.jsa");
+    Result first = sluice(List.of("--version"), withClassArchive());
+    assertEquals(0, first.status, first.err);
+    assertEquals("sluice " + VERSION + "\n", first.out);
+    assertEquals("sluice: building the class archive " + archive + " (once per jar and Java runtime) ...\n", first.err);
+    assertTrue(Files.size(archive) > 0, "no archive at " + archive);
+
+    Path loaded = tmp.resolve("class-load.txt");
+    Result second = sluice(List.of("--version"),
+        withClassArchive("SLUICE_JAVA_OPTS", "-Xlog:class+load=info:file=" + loaded));
+    assertEquals(0, second.status, second.err);
+    assertEquals("sluice " + VERSION + "\n", second.out);
+    assertEquals("", second.err, "built again");
+    String log = Files.readString(loaded);
+    assertTrue(log.contains("io.sluice.Main source: shared objects file (top)"), "not from "
+        + archive + ": " + log.lines().filter(l -> l.contains("io.sluice.")).limit(5).collect(Collectors.toList()));
+  }
+
+  @Test
+  void aNewJarGetsANewClassArchive() throws Exception {
+    Path archive = home.resolve("lib/sluice.jsa");
+    assertEquals(0, sluice(List.of("--version"), withClassArchive()).status);
+    Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(0));
+    Result r = sluice(List.of("--version"), withClassArchive());
+    assertEquals(0, r.status, r.err);
+    assertTrue(r.err.startsWith("sluice: building the class archive"), r.err);
+    assertTrue(Files.getLastModifiedTime(archive).toMillis() > 0, "not rebuilt");
+  }
+
+  @Test
+  void anArchiveTheRuntimeCannotUseIsSaidOnStandardErrorAndSluiceRunsWithoutIt() throws Exception {
+    // An installation moved after its first run: the archive names the jar where it was, so the JVM cannot use it.
+    assertEquals(0, sluice(List.of("--version"), withClassArchive()).status);
+    Path moved = tmp.resolve("moved");
+    assertEquals(0, run(List.of("cp", "-a", home.toString(), moved.toString()), Map.of()).status);
+    Result r = run(List.of(moved.resolve("bin/sluice").toString(), "--version"), withClassArchive());
+    assertEquals(0, r.status, r.err);
+    assertEquals("sluice " + VERSION + "\n", r.out, "the JVM's warning on standard output");
+    assertTrue(r.err.contains("Unable to use shared archive") && r.err.contains(moved + "/lib/sluice.jsa"), r.err);
+  }
+
+  @Test
+  void withTheClassArchiveOffNoneIsBuilt() throws Exception {
+    Result r = sluice(List.of("--version"), javaHome());
+    assertEquals(0, r.status, r.err);
+    assertEquals("", r.err);
+    assertFalse(Files.exists(home.resolve("lib/sluice.jsa")));
   }
 
   @Test
@@ -252,8 +303,22 @@ class ReleaseArchiveIT {
     assertEquals("", r.out + r.err, "systemd-analyze verify has warnings");
   }
 
+  /**
+   * A Java runtime, and no class archive: the first run of each freshly unpacked copy would build one, which the
+   * class-archive tests look at on their own.
+   */
   private Map<String, String> javaHome() {
-    return Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", "/usr/bin:/bin");
+    return Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", "/usr/bin:/bin", "SLUICE_CLASS_ARCHIVE", "off");
+  }
+
+  /** {@link #javaHome()} with the class archive on (the default) and {@code more} set. */
+  private Map<String, String> withClassArchive(String... more) {
+    Map<String, String> env = new java.util.HashMap<>(javaHome());
+    env.remove("SLUICE_CLASS_ARCHIVE");
+    for (int i = 0; i < more.length; i += 2) {
+      env.put(more[i], more[i + 1]);
+    }
+    return env;
   }
 
   private Result sluice(List<String> args, Map<String, String> env) throws Exception {

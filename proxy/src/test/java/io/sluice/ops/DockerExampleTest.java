@@ -206,6 +206,15 @@ class DockerExampleTest {
     assertNotEquals("root", user);
     assertNotEquals("0", user);
 
+    int archive = -1;
+    int unprivileged = -1;
+    for (int i = 0; i < image.size(); i++) {
+      Instruction in = image.get(i);
+      archive = in.keyword().equals("RUN") && in.args().equals("/opt/sluice/bin/sluice --version") ? i : archive;
+      unprivileged = in.keyword().equals("USER") && unprivileged < 0 ? i : unprivileged;
+    }
+    assertTrue(archive >= 0 && archive < unprivileged, "the class archive is built (a first run) before USER");
+
     List<String> entrypoint = args(image, "ENTRYPOINT");
     assertEquals(List.of("[\"/opt/sluice/bin/sluice\"]"), entrypoint);
     assertTrue(args(image, "COPY").stream().anyMatch(c -> c.matches("--from=\\S+ /out /opt/sluice")),
