@@ -181,7 +181,7 @@ public final class AdaptiveLimit implements Limit {
       case TIMEOUT -> window.timeout();
       case SUCCESS -> {
         demand = inflight + waiting;
-        window.success(rttNanos, inflight, waiting > 0 || inflight >= limit);
+        window.success(rttNanos, inflight, limiting(inflight, waiting));
         if (window.samples() >= window.size(limit, phase == Phase.SLOW_START || phase == Phase.RECHECK)) {
           endWindow(nowNanos);
         }
@@ -197,7 +197,7 @@ public final class AdaptiveLimit implements Limit {
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice. A cut needs no demand beyond the limit (those held would wait in Sluice's queue
     // instead), but then only a queue that Sluice's own requests could make: the backend may have other clients.
-    boolean limiting = waiting > 0 || inflight >= limit;
+    boolean limiting = limiting(inflight, waiting);
     if (held > AcceptQueue.HIGH && inflight <= limit && (limiting || held < inflight)) {
       // A backend that keeps connections takes a queued one only when another closes: none should wait there.
       int target = connectionsKept ? 0 : QUEUE_TARGET;
@@ -215,6 +215,11 @@ public final class AdaptiveLimit implements Limit {
       change(nowNanos, Math.min(MAX, limit + step), Reason.BACKEND_IDLE);
       hold();
     }
+  }
+
+  /** Whether the limit is what holds requests back: some wait in Sluice's queue, or every slot is taken. */
+  private boolean limiting(int inflight, int waiting) {
+    return waiting > 0 || inflight >= limit;
   }
 
   private void endWindow(long now) {
