@@ -1022,26 +1022,29 @@ def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
 
 def auto_limit_reset(plan, tmp, data, commands, backend, protocol, shape, fixed):
     """The limit's own cold start, apart from the JVM's: a Sluice warmed at the fixed limit, then idle, is switched to
-    auto over the admin API (a new auto limit starts from 4) and loaded at once, as in the cold start."""
+    auto over the admin API (a new auto limit starts from 4) and loaded at once, as in the cold start; in alternating
+    order, the same warm Sluice left at the fixed limit, loaded the same way: what the limit's ramp costs, if anything."""
     runs = data.setdefault("autoColdReset", [])
-    for rep in range(plan.reps):
-        s = servers.sluice(tmp, f"auto-reset-{rep}", backend.address, protocol=protocol, limit=fixed,
+    for rep, limit in ((r, v) for r in range(plan.reps) for v in (["auto", fixed] if r % 2 == 0 else [fixed, "auto"])):
+        s = servers.sluice(tmp, f"auto-reset-{rep}-{limit}", backend.address, protocol=protocol, limit=fixed,
                            queue_timeout=f"{plan.spike_timeout_s}s")
         try:
             for _ in range(2):
                 auto_wrk(plan, s.url, shape["connections"], plan.auto_warm_seconds)
             lib.wait_sluice_idle(s.admin_port)
-            name = lib.admin_status(s.admin_port)["backends"][0]["name"]
-            lib.admin_patch(s.admin_port, "/api/v1/limits", {"backends": {name: {"limit": "auto"}}})
+            if limit == "auto":
+                name = lib.admin_status(s.admin_port)["backends"][0]["name"]
+                lib.admin_patch(s.admin_port, "/api/v1/limits", {"backends": {name: {"limit": "auto"}}})
             time.sleep(0.5)
             run = load_at_once(plan, s, shape)
             windows = run["windows"]
-            runs.append({"rep": rep, **run})
-            if rep == 0:
+            runs.append({"rep": rep, "limit": limit, **run})
+            if rep == 0 and limit == "auto":
                 commands["auto: limit reset"] = (s.proc.command() + f"; 2 x {plan.auto_warm_seconds} s of wrk; idle; "
                                                  f"PATCH /api/v1/limits {{\"backends\":{{NAME:{{\"limit\":\"auto\"}}}}}}; "
                                                  f"at once: wrk -t 1 -c {shape['connections']} -d {plan.cold_seconds}s URL")
-            log(f"auto limit reset rep {rep + 1}: per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
+            what = "limit reset" if limit == "auto" else f"warm, limit {limit}"
+            log(f"auto {what} rep {rep + 1}: per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
         finally:
             s.stop()
         lib.wait_quiet([backend.address])
@@ -1693,10 +1696,15 @@ def cold_figures(data):
 
     times = [t90(r) for r in runs]
     fixed_times = [t90(r) for r in fixed_runs]
-    resets = data.get("autoColdReset") or []
+    every_reset = data.get("autoColdReset") or []
+    resets = [r for r in every_reset if r.get("limit", "auto") == "auto"]
+    warm_fixed = [r for r in every_reset if r.get("limit", "auto") != "auto"]
     reset_times = [t90(r) for r in resets]
+    warm_times = [t90(r) for r in warm_fixed]
     return {"best": best, "windows": windows(runs), "t90": times, "t90Median": reached_median(times),
             "resetWindows": windows(resets), "resetT90": reset_times, "resetT90Median": reached_median(reset_times),
+            "warmFixedWindows": windows(warm_fixed), "warmFixedT90": warm_times,
+            "warmFixedT90Median": reached_median(warm_times),
             "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None, "fixedWindows": windows(fixed_runs),
             "fixedT90": fixed_times}
 
@@ -1832,7 +1840,8 @@ def report_auto(plan, data, L):
         L.append("| | " + " | ".join(f"{(i + 1) * 0.25:.2f}" for i in range(20)) + " |")
         L.append("| --- | " + " | ".join("---:" for _ in range(20)) + " |")
         for label, ws in (("auto", c["windows"]), (f"limit {c['fixedLimit']}", c["fixedWindows"]),
-                          ("auto, limit reset on a warm Sluice", c["resetWindows"])):
+                          ("auto, limit reset on a warm Sluice", c["resetWindows"]),
+                          (f"limit {c['fixedLimit']}, the same warm Sluice", c["warmFixedWindows"])):
             if not ws:
                 continue
             L.append(f"| {label}: req/s (median) | " + " | ".join(fmt(w) for w in ws) + " |")
@@ -1856,6 +1865,13 @@ def report_auto(plan, data, L):
                      f"over the admin API (a new auto limit starts from 4), then the same load at once: 90% after "
                      f"**{fmt(t, 2, ' s') if t is not None else 'not reached in every repetition'}** (by repetition: "
                      + ", ".join(fmt(x, 2, ' s') if x is not None else 'not reached' for x in c['resetT90']) + ").")
+        if c["warmFixedWindows"]:
+            t = c["warmFixedT90Median"]
+            L.append(f"- The same warm Sluice left at the fixed limit {c['fixedLimit']} (no PATCH), loaded the same way "
+                     f"in alternating order: 90% after {fmt(t, 2, ' s') if t is not None else 'not reached in every repetition'} "
+                     "(by repetition: " + ", ".join(fmt(x, 2, ' s') if x is not None else 'not reached'
+                                                    for x in c['warmFixedT90'])
+                     + ") — the start of the load itself, which no limit shortens.")
         L.append("")
         if os.path.exists(os.path.join(OUT, "auto-cold-start.png")):
             L.append("![throughput from a cold start](auto-cold-start.png)")
@@ -2083,8 +2099,11 @@ def charts_new(data, plt):
                     linestyle="-" if limit == "auto" else ":", label=f"limit {limit}, repetition {r['rep'] + 1}")
         for r in data.get("autoColdReset") or []:
             ws = [w or 0 for w in r["windows"]]
-            ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6, linestyle="-.",
-                    label=f"limit reset to auto on a warm Sluice, repetition {r['rep'] + 1}")
+            reset = r.get("limit", "auto") == "auto"
+            ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
+                    linestyle="-." if reset else (0, (1, 3)),
+                    label=(f"limit reset to auto on a warm Sluice, repetition {r['rep'] + 1}" if reset
+                           else f"limit {r['limit']} on a warm Sluice, repetition {r['rep'] + 1}"))
         if c["best"]:
             ax.axhline(0.9 * c["best"], color="red", linestyle="--", linewidth=1,
                        label=f"90% of the best fixed limit ({fmt(0.9 * c['best'])} req/s)")
