@@ -77,7 +77,7 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
   // At the last reading; read and written by the kernel sampler alone.
   private long returnsRead;
   private long opensRead;
-  private volatile boolean connectionsKept;
+  private boolean connectionsKept;
 
   /**
    * @param limit          the backend's limit now, read from any thread (a moment-old value is fine)
@@ -114,11 +114,6 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
   /** Idle connections now, on every loop. */
   int idle() {
     return idle.get();
-  }
-
-  /** See {@link Connector#connectionsKept}; as of the last {@link #acceptQueue} reading. */
-  boolean connectionsKept() {
-    return connectionsKept;
   }
 
   /**
@@ -176,8 +171,10 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
    * budget of their own, up to {@code depth} again: when a spike ends between two readings, the last requests are
    * let in as soon as calls end, not at the next reading (measured: the last two requests of a spike answered
    * 200-250 ms after the others). From any thread; called with each reading.
+   *
+   * @return whether the backend keeps connections alive, as {@link Connector#acceptQueue} says
    */
-  void acceptQueue(int depth) {
+  boolean acceptQueue(int depth) {
     long returned = returns.sum() - returnsRead;
     long opened = opens.sum() - opensRead;
     returnsRead += returned;
@@ -190,6 +187,7 @@ final class ConnectionPool<C extends ConnectionPool.Member> {
     if (depth > 0 && idle.get() > 0) {
       askLoops(null);
     }
+    return connectionsKept;
   }
 
   private void trim(Local except) {

@@ -40,14 +40,11 @@ public interface Connector {
    * connections, idle ones at once and then those whose call ends, until the next reading, and as many again of those
    * that would only go idle; a backend that counts connections accepts no more while it holds as many as it takes.
    * Any thread.
+   *
+   * @return whether the backend keeps connections alive: since the last reading, more calls handed their connection
+   *     back for reuse than new connections were opened (with neither, what the reading before said)
    */
-  void acceptQueue(int depth);
-
-  /**
-   * Whether, between the last two {@link #acceptQueue} readings, more calls handed their connection back for reuse
-   * than new connections were opened: the backend keeps connections alive. Any thread.
-   */
-  boolean connectionsKept();
+  boolean acceptQueue(int depth);
 
   /** The calls to this backend on this event loop that wait for their response, swept for timeouts. */
   CallTimeouts timeouts();

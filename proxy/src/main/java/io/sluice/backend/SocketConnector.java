@@ -98,13 +98,8 @@ public final class SocketConnector implements Connector {
   }
 
   @Override
-  public void acceptQueue(int depth) {
-    pool.acceptQueue(depth);
-  }
-
-  @Override
-  public boolean connectionsKept() {
-    return pool.connectionsKept();
+  public boolean acceptQueue(int depth) {
+    return pool.acceptQueue(depth);
   }
 
   @Override

@@ -65,8 +65,8 @@ public final class Upstreams {
   public void sampled(Upstream u, KernelQueue q) {
     u.kernelQueue(q);
     if (q instanceof KernelQueue.Known k) {
-      u.connector().acceptQueue(k.depth());
-      dispatcher.backendQueue(u.lane(), k.depth(), u.connector().connectionsKept());
+      boolean connectionsKept = u.connector().acceptQueue(k.depth());
+      dispatcher.backendQueue(u.lane(), k.depth(), connectionsKept);
     }
   }
 

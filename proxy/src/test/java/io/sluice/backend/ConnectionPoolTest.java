@@ -67,13 +67,12 @@ class ConnectionPoolTest {
 
   @Test
   void aBackendKeepsConnectionsWhileMoreCallsHandThemBackThanOpenNewOnes() {
-    assertFalse(pool.connectionsKept(), "nothing seen yet");
+    assertFalse(pool.acceptQueue(0), "nothing seen yet");
     // Each call on a connection of its own, closed after the response (uwsgi, gunicorn sync).
     for (int i = 0; i < 5; i++) {
       new Conn().close();
     }
-    pool.acceptQueue(0);
-    assertFalse(pool.connectionsKept());
+    assertFalse(pool.acceptQueue(0));
     // Three connections opened, then calls reuse them.
     Conn c = idleOn(a);
     idleOn(a);
@@ -82,16 +81,13 @@ class ConnectionPoolTest {
       Conn taken = a.take();
       assertTrue(a.give(taken));
     }
-    pool.acceptQueue(0);
-    assertTrue(pool.connectionsKept(), "13 handed back against 3 opened");
-    pool.acceptQueue(0);
-    assertTrue(pool.connectionsKept(), "no call between two readings says nothing new");
+    assertTrue(pool.acceptQueue(0), "13 handed back against 3 opened");
+    assertTrue(pool.acceptQueue(0), "no call between two readings says nothing new");
     c.close();
     for (int i = 0; i < 3; i++) {
       new Conn().close();
     }
-    pool.acceptQueue(0);
-    assertFalse(pool.connectionsKept(), "only new connections since the last reading");
+    assertFalse(pool.acceptQueue(0), "only new connections since the last reading");
   }
 
   @Test

@@ -75,12 +75,8 @@ public final class ScriptedConnector implements Connector {
   }
 
   @Override
-  public void acceptQueue(int depth) {
-    // Keeps no idle connections of its own to close.
-  }
-
-  @Override
-  public boolean connectionsKept() {
+  public boolean acceptQueue(int depth) {
+    // Keeps no idle connections of its own to close, and no connections alive.
     return false;
   }
 
