@@ -1679,12 +1679,17 @@ def auto_figures(rec):
     return f
 
 
+def auto_and_fixed(runs):
+    """The cold-start runs at limit auto, and those at a fixed limit (runs recorded without a limit were auto)."""
+    return ([r for r in runs if r.get("limit", "auto") == "auto"],
+            [r for r in runs if r.get("limit", "auto") != "auto"])
+
+
 def cold_figures(data):
     """Throughput per 250 ms from a cold start (median over repetitions) and the time to 90% of the gevent shape's
     best fixed limit's steady throughput."""
     every = data.get("autoColdStart") or []
-    runs = [r for r in every if r.get("limit", "auto") == "auto"]
-    fixed_runs = [r for r in every if r.get("limit", "auto") != "auto"]
+    runs, fixed_runs = auto_and_fixed(every)
     rec = data.get("auto", {}).get(COLD_SHAPE)
     best = None
     if rec:
@@ -1707,8 +1712,7 @@ def cold_figures(data):
     times = [t90(r) for r in runs]
     fixed_times = [t90(r) for r in fixed_runs]
     every_reset = data.get("autoColdReset") or []
-    resets = [r for r in every_reset if r.get("limit", "auto") == "auto"]
-    warm_fixed = [r for r in every_reset if r.get("limit", "auto") != "auto"]
+    resets, warm_fixed = auto_and_fixed(every_reset)
     reset_times = [t90(r) for r in resets]
     warm_times = [t90(r) for r in warm_fixed]
     return {"best": best, "windows": windows(runs), "t90": times, "t90Median": reached_median(times),
