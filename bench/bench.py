@@ -2696,11 +2696,30 @@ def previous_run(path, sections, machine, shapes=None):
         for name in list(commands):
             if name.startswith(SECTION_COMMANDS[section]):
                 del commands[name]
-    # An earlier update of only these sections is superseded.
-    updates = [u for u in data.get("updates", []) if not set(u["sections"]) <= set(sections)]
+    updates = [left for u in data.get("updates", []) if (left := still_standing(u, sections, shapes))]
     data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"],
                                   **({"shapes": shapes} if shapes else {})}]
     return data, commands
+
+
+def still_standing(update, sections, shapes=None):
+    """What of an earlier --update still stands once `sections` run again (the auto section for `shapes` only, when
+    given): its other sections, and the auto shapes this run leaves alone; None when nothing does."""
+    auto_left = None
+    if "auto" in update["sections"]:
+        earlier = update.get("shapes") or AUTO_SHAPE_KEYS
+        if "auto" not in sections:
+            auto_left = update.get("shapes") or []
+        elif shapes and set(shapes) != set(AUTO_SHAPE_KEYS):
+            auto_left = [k for k in earlier if k not in shapes] or None
+    left = [s for s in update["sections"] if s not in sections or (s == "auto" and auto_left is not None)]
+    if not left:
+        return None
+    standing = {k: v for k, v in update.items() if k != "shapes"}
+    standing["sections"] = left
+    if auto_left:
+        standing["shapes"] = auto_left
+    return standing
 
 
 def main():
