@@ -24,10 +24,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a Sluice through what its requests and its operators do — a backend on a Unix socket over HTTP and over the
  * uwsgi protocol, request bodies, the admin API, the metrics and the dashboard — so that a JVM started with
- * {@code -XX:ArchiveClassesAtExit} archives the classes they load. The launcher builds that class-data archive once
- * per jar ({@code java -XX:ArchiveClassesAtExit=sluice.jsa -cp sluice.jar io.sluice.Rehearsal}) and starts
- * Sluice with it: the JVM maps those classes instead of reading, verifying and linking them from the jar, which halves
- * the time to listen and leaves more of the first seconds' CPU to requests.
+ * {@code -XX:ArchiveClassesAtExit} archives the classes they load (from Java 25 on, with {@code -XX:AOTCacheOutput},
+ * also the method profiles of their code). The launcher builds that class archive once per jar and Java runtime
+ * ({@code java -XX:ArchiveClassesAtExit=sluice.jsa -cp sluice.jar io.sluice.Rehearsal}) and starts Sluice with it:
+ * the JVM maps those classes instead of reading, verifying and linking them from the jar, which halves the time to
+ * listen and leaves more of the first seconds' CPU to requests; with the profiles, the JIT compiles the request path
+ * at once instead of profiling it again first.
  *
  * <p>Everything listens on loopback or in a fresh temporary directory and is closed before the JVM exits. Exit status
  * 0 when every request got its answer, 1 (one line on standard error) otherwise.

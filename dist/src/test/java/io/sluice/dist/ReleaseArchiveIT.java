@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +58,7 @@ class ReleaseArchiveIT {
     for (String entry : entries) {
       assertTrue(entry.equals(TOP + "/") || entry.startsWith(TOP + "/"), entry + " is outside " + TOP + "/");
     }
-    for (String file : List.of("bin/sluice", "lib/sluice.jar", "lib/class-archive.sh", "README.md", "conf/sluice.yaml", "conf/uwsgi.ini",
+    for (String file : List.of("bin/sluice", "lib/sluice.jar", "lib/java-options.sh", "README.md", "conf/sluice.yaml", "conf/uwsgi.ini",
         "conf/gunicorn.conf.py", "conf/sluice.service", "conf/grafana/sluice-dashboard.json",
         "conf/prometheus/prometheus.yml", "conf/kubernetes/sluice-sidecar.yaml",
         "conf/kubernetes/keda-scaledobject.yaml")) {
@@ -191,6 +194,27 @@ class ReleaseArchiveIT {
   }
 
   @Test
+  void onJava25AndLaterTheArchiveIsAnAotCacheAndSluiceServesWithoutAWarning() throws Exception {
+    Path newer = newerJava(25);
+    Path archive = home.resolve("lib/sluice.aot");
+    Result first = sluice(List.of("--version"), withClassArchive("JAVA_HOME", newer.toString()));
+    assertEquals(0, first.status, first.err);
+    assertEquals("sluice: building the class archive " + archive + " (once per jar and Java runtime) ...\n", first.err);
+    assertTrue(Files.size(archive) > 0, "no archive at " + archive);
+    assertFalse(Files.exists(home.resolve("lib/sluice.jsa")), "a class archive of the other kind");
+
+    // Netty and jnr load native libraries and Netty uses sun.misc.Unsafe: allowed, so the JVM warns of neither.
+    Path loaded = tmp.resolve("class-load.txt");
+    Map<String, String> env = withClassArchive("JAVA_HOME", newer.toString(),
+        "SLUICE_JAVA_OPTS", "-Xlog:class+load=info:file=" + loaded);
+    assertEquals(newer.resolve("bin/java").toRealPath().toString(), serveAndStop(env));
+    assertFalse(log().contains("WARNING"), log());
+    String classes = Files.readString(loaded);
+    assertTrue(classes.contains("io.sluice.Main source: shared objects file"), "not from " + archive + ": "
+        + classes.lines().filter(l -> l.contains("io.sluice.")).limit(5).collect(Collectors.toList()));
+  }
+
+  @Test
   void withTheClassArchiveOffNoneIsBuilt() throws Exception {
     Result r = sluice(List.of("--version"), javaHome());
     assertEquals(0, r.status, r.err);
@@ -225,13 +249,26 @@ class ReleaseArchiveIT {
 
   @Test
   void servesAsTheJavaProcessItselfAndStopsCleanlyOnSigterm() throws Exception {
+    // The launcher execs Java: signals from systemd or the container runtime reach the JVM, not a shell.
+    String command = serveAndStop(javaHome());
+    assertTrue(command.endsWith("/java"), "the launcher's process runs " + command);
+  }
+
+  /**
+   * Runs the launcher with exactly {@code env} until its admin API answers {@code /healthz}, then stops it with SIGTERM
+   * and checks that it exited 0; its output is in {@link #log()}.
+   *
+   * @return the command of the launcher's process once it served
+   */
+  private String serveAndStop(Map<String, String> env) throws Exception {
     Path admin = tmp.resolve("admin.sock");
+    String command;
     ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/sluice").toString(),
         "--listen", "unix:" + tmp.resolve("front.sock"), "--backend", "unix:" + tmp.resolve("app.sock"),
         "--admin", "unix:" + admin).directory(tmp.toFile()).redirectErrorStream(true)
         .redirectOutput(tmp.resolve("sluice.log").toFile());
     pb.environment().clear();
-    pb.environment().putAll(javaHome());
+    pb.environment().putAll(env);
     Process p = pb.start();
     try {
       String health = "";
@@ -241,9 +278,7 @@ class ReleaseArchiveIT {
         health = Files.exists(admin) ? get(admin, "/healthz") : "";
       }
       assertTrue(health.startsWith("HTTP/1.1 200"), health + log());
-      // The launcher execs Java: signals from systemd or the container runtime reach the JVM, not a shell.
-      String command = p.info().command().orElse("");
-      assertTrue(command.endsWith("/java"), "the launcher's process runs " + command);
+      command = p.info().command().orElse("");
     } finally {
       // A launcher that failed to exec would leave its Java child behind.
       p.descendants().forEach(ProcessHandle::destroy);
@@ -253,6 +288,7 @@ class ReleaseArchiveIT {
       }
     }
     assertEquals(0, p.exitValue(), log());
+    return command;
   }
 
   private String log() throws IOException {
@@ -309,6 +345,34 @@ class ReleaseArchiveIT {
    */
   private Map<String, String> javaHome() {
     return Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", "/usr/bin:/bin", "SLUICE_CLASS_ARCHIVE", "off");
+  }
+
+  /**
+   * A Java runtime of feature version {@code feature} or later under /usr/lib/jvm (the newest), beside the one the
+   * tests run on; the test is skipped where there is none.
+   */
+  private static Path newerJava(int feature) throws IOException {
+    Path best = null;
+    int bestFeature = 0;
+    try (var homes = Files.list(Path.of("/usr/lib/jvm"))) {
+      for (Path home : (Iterable<Path>) homes::iterator) {
+        Path release = home.resolve("release");
+        if (!Files.isRegularFile(release) || !Files.isExecutable(home.resolve("bin/java"))) {
+          continue;
+        }
+        Matcher m = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)")
+            .matcher(Files.readString(release));
+        int f = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        if (f >= feature && f > bestFeature) {
+          best = home;
+          bestFeature = f;
+        }
+      }
+    } catch (NoSuchFileException none) {
+      // no /usr/lib/jvm
+    }
+    assumeTrue(best != null, "no Java " + feature + " or later under /usr/lib/jvm");
+    return best;
   }
 
   /** {@link #javaHome()} with the class archive on (the default) and {@code more} set. */
