@@ -163,16 +163,31 @@ def haproxy(workdir, name, template, values):
 BASELINE_FLAGS = ("--listen", "--backend", "--protocol", "--limit", "--admin", "--queue-timeout")
 
 
-def sluice_jvm_options(java_opts=None, jar=None):
-    """The JVM options bin/sluice gives java, read from its `exec java ... -jar "$jar" "$@"` line, with
+def java_command(java_home=None):
+    """The java that bin/sluice runs: that of `java_home`, else of JAVA_HOME, else `java` on PATH."""
+    home = java_home or os.environ.get("JAVA_HOME")
+    return os.path.join(home, "bin", "java") if home else (shutil.which("java") or "java")
+
+
+def java_feature(java_home=None):
+    """The feature version (17, 25) of the Java runtime bin/sluice runs, as its java-options.sh reads it."""
+    script = '. "$1/dist/src/lib/java-options.sh"; java_feature "$2"'
+    out = subprocess.run(["bash", "-c", script, "java-feature", ROOT, java_command(java_home)], check=True,
+                         capture_output=True, text=True)
+    return int(out.stdout.strip() or 0)
+
+
+def sluice_jvm_options(java_opts=None, jar=None, java_home=None):
+    """The JVM options bin/sluice gives java, read from its `exec "$java" ... -jar "$jar" "$@"` line, with
     SLUICE_JAVA_OPTS expanded as the shell does (`java_opts`, or the environment's when None), so that an earlier
-    jar started with `java OPTIONS -jar JAR` runs exactly as bin/sluice runs this build: with `jar`, the class archive
-    options are those of that jar (none for a jar that cannot rehearse), without it they are left out."""
+    jar started with `java OPTIONS -jar JAR` runs exactly as bin/sluice runs this build: with `jar`, the runtime's
+    options and class archive are those of that jar (no archive for a jar that cannot rehearse), without it they are
+    left out."""
     with open(SLUICE) as f:
-        lines = [line.strip() for line in f if re.match(r"\s*exec\s+java\s", line)]
+        lines = [line.strip() for line in f if re.match(r'\s*exec\s+"\$java"\s', line)]
     if len(lines) != 1:
-        raise RuntimeError(f"{SLUICE}: expected one `exec java ... -jar` line, found {len(lines)}")
-    m = re.fullmatch(r'exec\s+java\s+(.*?)\s*-jar\s+"\$jar"\s+"\$@"', lines[0])
+        raise RuntimeError(f'{SLUICE}: expected one `exec "$java" ... -jar` line, found {len(lines)}')
+    m = re.fullmatch(r'exec\s+"\$java"\s+(.*?)\s*-jar\s+"\$jar"\s+"\$@"', lines[0])
     if not m:
         raise RuntimeError(f"{SLUICE}: cannot read the JVM options of: {lines[0]}")
     env_opts = os.environ.get("SLUICE_JAVA_OPTS", "") if java_opts is None else java_opts
@@ -180,8 +195,8 @@ def sluice_jvm_options(java_opts=None, jar=None):
     for word in m.group(1).split():
         if word in ("${SLUICE_JAVA_OPTS:-}", "${SLUICE_JAVA_OPTS}", "$SLUICE_JAVA_OPTS"):
             options += env_opts.split()  # unquoted in bin/sluice: split on white space
-        elif word == '${class_archive_opts[@]+"${class_archive_opts[@]}"}':
-            options += class_archive_options(jar) if jar else []
+        elif word == '${java_opts[@]+"${java_opts[@]}"}':
+            options += java_options(jar, java_home) if jar else []
         elif "$" in word or "`" in word:
             raise RuntimeError(f"{SLUICE}: cannot interpret {word!r} in: {lines[0]}")
         else:
@@ -189,24 +204,26 @@ def sluice_jvm_options(java_opts=None, jar=None):
     return options
 
 
-def class_archive_options(jar):
-    """What bin/sluice's class_archive gives java for `jar`, building its archive first if need be."""
-    script = ('. "$1/dist/src/lib/class-archive.sh"; class_archive "$(command -v java)" "$2"; '
-              'printf "%s\\n" ${class_archive_opts[@]+"${class_archive_opts[@]}"}')
-    out = subprocess.run(["bash", "-c", script, "class-archive", ROOT, jar], check=True, capture_output=True, text=True)
+def java_options(jar, java_home=None):
+    """What bin/sluice's java_options gives java for `jar`, building its class archive first if need be."""
+    script = ('. "$1/dist/src/lib/java-options.sh"; java_options "$3" "$2"; '
+              'printf "%s\\n" ${java_opts[@]+"${java_opts[@]}"}')
+    out = subprocess.run(["bash", "-c", script, "java-options", ROOT, jar, java_command(java_home)], check=True,
+                         capture_output=True, text=True)
     return out.stdout.split()
 
 
 def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout="180s", java_opts="",
-           extra=(), jar=None):
+           extra=(), jar=None, java_home=None):
     """Sluice through bin/sluice (the same JVM options as production), with its admin API on a free port.
-    `queue_timeout=None` leaves Sluice's default. With `jar` (an earlier build), `java OPTIONS -jar JAR` with the
-    JVM options of bin/sluice instead, given only the flags every version knows (BASELINE_FLAGS)."""
+    `queue_timeout=None` leaves Sluice's default; `java_home` runs it on that Java runtime instead of JAVA_HOME's or
+    PATH's. With `jar` (an earlier build), `java OPTIONS -jar JAR` with the JVM options of bin/sluice instead, given
+    only the flags every version knows (BASELINE_FLAGS)."""
     if jar is not None:
         unknown = [a for a in extra if a.startswith("--") and a.split("=", 1)[0] not in BASELINE_FLAGS]
         if unknown:
             raise ValueError(f"{name}: an earlier jar may not know {', '.join(unknown)}")
-        command = ["java", *sluice_jvm_options(java_opts or None, jar), "-jar", jar]
+        command = [java_command(java_home), *sluice_jvm_options(java_opts or None, jar, java_home), "-jar", jar]
     else:
         command = [SLUICE]
 
@@ -223,6 +240,8 @@ def sluice(workdir, name, backend, protocol="http", limit="auto", queue_timeout=
     env = {"SLUICE_LOG": "warn"}
     if java_opts:
         env["SLUICE_JAVA_OPTS"] = java_opts
+    if java_home:
+        env["JAVA_HOME"] = java_home
     server = _start(name, argv, address, workdir, env=env, url=url, config=admin, port_fn=build)
     server.admin_port = server.config
     return server
