@@ -66,7 +66,7 @@ public final class Upstreams {
     u.kernelQueue(q);
     if (q instanceof KernelQueue.Known k) {
       boolean connectionsKept = u.connector().acceptQueue(k.depth());
-      dispatcher.backendQueue(u.lane(), k.depth(), connectionsKept);
+      dispatcher.backendQueue(u.lane(), k.depth(), connectionsKept, u.connector().openConnections());
     }
   }
 

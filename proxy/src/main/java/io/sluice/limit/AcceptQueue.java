@@ -38,8 +38,8 @@ final class AcceptQueue {
   private long readAt;
 
   /**
-   * Takes a reading of {@code depth} connections waiting to be accepted while {@code inflight} requests are in flight
-   * to the backend.
+   * Takes a reading of {@code depth} connections waiting to be accepted while the backend has {@code inflight} of
+   * Sluice's requests (of a backend that keeps connections, its connections), those waiting included.
    */
   void read(long nowNanos, int depth, int inflight) {
     average = (average + depth) / 2;

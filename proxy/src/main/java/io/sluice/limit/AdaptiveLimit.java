@@ -46,7 +46,8 @@ import java.util.Objects;
  *
  * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync), the
  * queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests in
- * flight, {@code i - d} workers are busy. A queue that holds more than {@value AcceptQueue#HIGH} on two readings in a
+ * flight, {@code i - d} workers are busy (of a backend that keeps connections, i counts Sluice's open connections: one
+ * between two calls holds its slot too, and a cut from the requests of the moment fell 5-10% short). A queue that holds more than {@value AcceptQueue#HIGH} on two readings in a
  * row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker
  * idles between requests; none for a backend that keeps Sluice's connections alive, which takes a queued connection
  * only when another closes — gunicorn gevent, measured: p99 155-163 ms at 202 against 107-115 ms at its 200), whether
@@ -191,8 +192,9 @@ public final class AdaptiveLimit implements Limit {
   }
 
   @Override
-  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept) {
-    queue.read(nowNanos, depth, inflight);
+  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept, int open) {
+    int holding = connectionsKept ? Math.max(inflight, open) : inflight;
+    queue.read(nowNanos, depth, holding);
     int held = queue.held();
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice. A cut needs no demand beyond the limit (those held would wait in Sluice's queue
@@ -201,7 +203,7 @@ public final class AdaptiveLimit implements Limit {
     if (held > AcceptQueue.HIGH && inflight <= limit && (limiting || held < inflight)) {
       // A backend that keeps connections takes a queued one only when another closes: none should wait there.
       int target = connectionsKept ? 0 : QUEUE_TARGET;
-      int to = Math.max(MIN, Math.max(inflight - held, queue.shown()) + target);
+      int to = Math.max(MIN, Math.max(holding - held, queue.shown()) + target);
       if (to < limit) {
         queue.cut(to);
         floor = Math.min(floor, to);

@@ -34,8 +34,10 @@ public interface Limit {
    * @param connectionsKept whether the backend keeps Sluice's connections alive (more calls handed their connection
    *                        back for reuse than opened one since the last reading): a connection waiting in such a
    *                        backend's accept queue waits for one of the others to close, not for a worker to be free
+   * @param open            Sluice's connections open to the backend at that moment, in use and idle: one that such a
+   *                        backend has accepted holds one of its slots between two calls as well
    */
-  default void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept) {
+  default void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept, int open) {
   }
 
   /** {@code auto} or the fixed number, as configured and as shown by the admin API. */

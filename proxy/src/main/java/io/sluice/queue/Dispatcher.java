@@ -118,14 +118,14 @@ public final class Dispatcher {
   }
 
   /**
-   * Tells one backend's limit how deep the backend's own accept queue is, and whether the backend keeps connections
-   * alive (see {@link Limit#onBackendQueue}).
+   * Tells one backend's limit how deep the backend's own accept queue is, whether the backend keeps connections
+   * alive, and how many Sluice has open to it (see {@link Limit#onBackendQueue}).
    */
-  public void backendQueue(Lane lane, int depth, boolean connectionsKept) {
+  public void backendQueue(Lane lane, int depth, boolean connectionsKept, int open) {
     Waiter granted;
     synchronized (lock) {
       long now = clock.getAsLong();
-      lane.limit.onBackendQueue(now, depth, lane.inflight, line.depth(), connectionsKept);
+      lane.limit.onBackendQueue(now, depth, lane.inflight, line.depth(), connectionsKept, open);
       // A limit that grew starts waiting requests now, not at the next release.
       granted = drain(now);
     }

@@ -265,7 +265,7 @@ class AdaptiveLimitTest {
     for (int i = 0; i < 10_000; i++) {
       // One request at a time, none waiting: the limit is not what holds anything back.
       limit.onSample(i * 10 * MS, 5 * MS, 1, 1, 0, Outcome.SUCCESS);
-      limit.onBackendQueue(i * 10 * MS, 0, 1, 0, false);
+      limit.onBackendQueue(i * 10 * MS, 0, 1, 0, false, 1);
     }
     assertEquals(AdaptiveLimit.INITIAL, limit.current());
   }
@@ -287,11 +287,11 @@ class AdaptiveLimitTest {
    * time.
    */
   private static long growOnAnEmptyQueue(AdaptiveLimit limit, int until, int waiting) {
-    limit.onBackendQueue(0, 9, 3, 0, false);
+    limit.onBackendQueue(0, 9, 3, 0, false, 3);
     long now = 0;
     while (limit.current() < until) {
       now += 250 * MS;
-      limit.onBackendQueue(now, 0, limit.current(), waiting, false);
+      limit.onBackendQueue(now, 0, limit.current(), waiting, false, limit.current());
     }
     return now;
   }
@@ -308,7 +308,7 @@ class AdaptiveLimitTest {
   private static long readings(AdaptiveLimit limit, long t, boolean kept, int inflight, int waiting, int... depths) {
     for (int depth : depths) {
       t += 250 * MS;
-      limit.onBackendQueue(t, depth, inflight, waiting, kept);
+      limit.onBackendQueue(t, depth, inflight, waiting, kept, inflight);
     }
     return t;
   }
@@ -317,7 +317,7 @@ class AdaptiveLimitTest {
   private static long readingsAtTheLimit(AdaptiveLimit limit, long t, int waiting, int... depths) {
     for (int depth : depths) {
       t += 250 * MS;
-      limit.onBackendQueue(t, depth, limit.current(), waiting, false);
+      limit.onBackendQueue(t, depth, limit.current(), waiting, false, limit.current());
     }
     return t;
   }
@@ -361,18 +361,18 @@ class AdaptiveLimitTest {
     }
     int high = limit.current();
     assertTrue(high >= 16, "slow start: " + decisions);
-    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false);
+    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false, high);
     assertEquals(high, limit.current(), "the average is not yet past " + AcceptQueue.HIGH);
-    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false);
+    limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false, high);
     assertEquals(2 + AdaptiveLimit.QUEUE_TARGET, limit.current());
     assertEquals(Reason.BACKEND_QUEUE, limit.lastDecision().reason());
     // The requests let in under the old limit still fill the backend's queue: that is no reason to cut again.
-    limit.onBackendQueue(now += 250 * MS, high - 3, high - 1, 4, false);
-    limit.onBackendQueue(now += 250 * MS, high - 4, high - 2, 4, false);
+    limit.onBackendQueue(now += 250 * MS, high - 3, high - 1, 4, false, high - 1);
+    limit.onBackendQueue(now += 250 * MS, high - 4, high - 2, 4, false, high - 2);
     assertEquals(4, limit.current());
     // Once they have left, two busy workers and two waiting is where it stays.
     for (int i = 0; i < 20; i++) {
-      limit.onBackendQueue(now += 250 * MS, 2, 4, 4, false);
+      limit.onBackendQueue(now += 250 * MS, 2, 4, 4, false, 4);
     }
     assertEquals(4, limit.current(), "" + decisions);
   }
@@ -388,6 +388,19 @@ class AdaptiveLimitTest {
       readings(auto, t, kept, limit, 2000, limit - 200, limit - 200);
       assertEquals(kept ? 200 : 200 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "connections kept: " + kept);
     }
+  }
+
+  @Test
+  void aBackendThatKeepsConnectionsHoldsEveryConnectionItAcceptedNotOnlyThoseInACall() {
+    // gevent's 200 connections, 256 open, 56 of them in its queue: between two calls of a client, 20 of the accepted
+    // ones carry no request at the moment of the reading, yet each holds one of the 200.
+    AdaptiveLimit auto = new AdaptiveLimit();
+    long t = growOnAnEmptyQueue(auto, 250, 2000);
+    int limit = auto.current();
+    for (int depth : new int[] {limit - 200, limit - 200}) {
+      auto.onBackendQueue(t += 250 * MS, depth, limit - 20, 0, true, limit);
+    }
+    assertEquals(200, auto.current());
   }
 
   @Test
@@ -453,7 +466,8 @@ class AdaptiveLimitTest {
     assertTrue(auto.current() >= grown - 8, "the backend held " + (grown - 8) + " at once: " + decisions);
     // A backend that really holds fewer now (a reload with fewer workers) is cut once the memory of more has passed.
     for (int i = 0; i < 4 * AcceptQueue.MEMORY_SECONDS + 8; i++) {
-      auto.onBackendQueue(t += 250 * MS, 40, Math.min(auto.current(), 100 + 40), 2000, false);
+      int inflight = Math.min(auto.current(), 100 + 40);
+      auto.onBackendQueue(t += 250 * MS, 40, inflight, 2000, false, inflight);
     }
     assertEquals(100 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "" + decisions);
   }
@@ -486,7 +500,7 @@ class AdaptiveLimitTest {
     int before = decisions.size();
     for (int i = 0; i < 4 * 60; i++) {
       int limit = auto.current();
-      auto.onBackendQueue(t += 250 * MS, limit > capacity ? limit - capacity + lag : 0, limit, 2000, false);
+      auto.onBackendQueue(t += 250 * MS, limit > capacity ? limit - capacity + lag : 0, limit, 2000, false, limit);
     }
     List<Decision> minute = decisions.subList(before, decisions.size());
     long growths = minute.stream().filter(d -> d.reason() == Reason.BACKEND_IDLE).count();
@@ -520,8 +534,8 @@ class AdaptiveLimitTest {
     AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
     int start = auto.current();
     long t = 0;
-    auto.onBackendQueue(t, 1, start, 50, false);
-    auto.onBackendQueue(t += 250 * MS, 2, start, 50, false);
+    auto.onBackendQueue(t, 1, start, 50, false, start);
+    auto.onBackendQueue(t += 250 * MS, 2, start, 50, false, start);
     readingsAtTheLimit(auto, t, 50, new int[40]);
     assertEquals(start, auto.current(), "an empty queue grew the limit: " + decisions);
   }
@@ -530,7 +544,7 @@ class AdaptiveLimitTest {
   void anEmptyQueueMeansNothingForABackendThatNeverShowedOne() {
     AdaptiveLimit limit = new AdaptiveLimit();
     for (int i = 0; i < 100; i++) {
-      limit.onBackendQueue(i * 250 * MS, 0, 4, 100, false);
+      limit.onBackendQueue(i * 250 * MS, 0, 4, 100, false, 4);
     }
     assertEquals(AdaptiveLimit.INITIAL, limit.current(), "threads that accept eagerly never show a queue");
   }

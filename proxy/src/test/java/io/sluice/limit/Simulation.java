@@ -149,7 +149,7 @@ final class Simulation {
       public void run() {
         int depth = backend.acceptQueueDepth();
         if (depth >= 0) {
-          limit.onBackendQueue(now, depth, inflight, queue.size(), false);
+          limit.onBackendQueue(now, depth, inflight, queue.size(), false, inflight);
         }
         limitTrace.add(new long[] {now, limit.current()});
         scheduleDispatch();

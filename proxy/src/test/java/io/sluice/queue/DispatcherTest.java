@@ -256,7 +256,7 @@ class DispatcherTest {
     List<RecordingTicket> t = tickets(4);
     t.forEach(x -> x.enqueue(d));
     assertEquals(3, d.depth());
-    d.backendQueue(lanes.get(0), 0, false);
+    d.backendQueue(lanes.get(0), 0, false, 0);
     assertEquals(1, d.depth(), "two more started without waiting for a release");
     assertNotNull(t.get(2).permit);
   }

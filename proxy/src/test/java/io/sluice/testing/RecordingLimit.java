@@ -34,7 +34,8 @@ public final class RecordingLimit implements Limit {
   }
 
   @Override
-  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept) {
+  public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept,
+      int open) {
     if (afterQueueReading >= 0) {
       current = afterQueueReading;
     }
