@@ -38,16 +38,16 @@ final class AcceptQueue {
   private long readAt;
 
   /**
-   * Takes a reading of {@code depth} connections waiting to be accepted while the backend has {@code inflight} of
+   * Takes a reading of {@code depth} connections waiting to be accepted while the backend holds {@code holding} of
    * Sluice's requests (of a backend that keeps connections, its connections), those waiting included.
    */
-  void read(long nowNanos, int depth, int inflight) {
+  void read(long nowNanos, int depth, int holding) {
     average = (average + depth) / 2;
     beforeLast = last;
     last = depth;
     emptyReadings = depth == 0 ? emptyReadings + 1 : 0;
     acceptedBefore = accepted;
-    accepted = Math.max(0, inflight - depth);
+    accepted = Math.max(0, holding - depth);
     // Only while connections wait to be accepted is the backend full: a backend that accepts eagerly (gthread) holds
     // whatever it is given, and would show the limit itself.
     if (held() > 0) {

@@ -47,23 +47,23 @@ import java.util.Objects;
  * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync), the
  * queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests in
  * flight, {@code i - d} workers are busy (of a backend that keeps connections, i counts Sluice's open connections: one
- * between two calls holds its slot too, and a cut from the requests of the moment fell 5-10% short). A queue that holds more than {@value AcceptQueue#HIGH} on two readings in a
+ * between two calls holds its slot too). A queue that holds more than {@value AcceptQueue#HIGH} on two readings in a
  * row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker
  * idles between requests; none for a backend that keeps Sluice's connections alive, which takes a queued connection
  * only when another closes — gunicorn gevent, measured: p99 155-163 ms at 202 against 107-115 ms at its 200), whether
- * or not requests wait in Sluice's queue, once the requests let in under a higher limit have left; one reading is not enough, since an
- * async worker starved of CPU in a spike accepts late and fills the queue for a moment below its capacity. Nor is a cut
- * ever below what the backend has shown it takes ({@link AcceptQueue#shown}, forgotten only after a while of queueing):
- * an async backend short of CPU keeps a queue however few it holds, and each cut would only idle more of its
- * connections. An empty queue while requests wait grows the limit by a quarter (a sixteenth for a backend that keeps
- * connections: the surplus waits in its queue until the next cut), after two empty readings in a row; a
- * growth that a cut then undoes doubles the readings the next one waits for ({@link AcceptQueue#mayGrow}), so a limit
- * just below what the backend takes (a keep-alive backend has nothing waiting there) is not grown and cut back every
- * second. Once a backend has shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by any
- * reading above 0 within {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A backend
- * that accepts eagerly (threads or async workers, keep-alive connections) shows at most a connection or two for a
- * moment, when its accepting thread lags: that decides nothing, or an empty queue would grow its limit without end, and
- * throughput decides.
+ * or not requests wait in Sluice's queue, once the requests let in under a higher limit have left; one reading is not
+ * enough, since an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its
+ * capacity. Nor is a cut ever below what the backend has shown it takes ({@link AcceptQueue#shown}, forgotten only
+ * after a while of queueing): an async backend short of CPU keeps a queue however few it holds, and each cut would only
+ * idle more of its connections. An empty queue while requests wait grows the limit by a quarter (a sixteenth for a
+ * backend that keeps connections: the surplus waits in its queue until the next cut), after two empty readings in a
+ * row; a growth that a cut then undoes doubles the readings the next one waits for ({@link AcceptQueue#mayGrow}), so a
+ * limit just below what the backend takes (a keep-alive backend has nothing waiting there) is not grown and cut back
+ * every second. Once a backend has shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by
+ * any reading above 0 within {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A
+ * backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a connection or two for
+ * a moment, when its accepting thread lags: that decides nothing, or an empty queue would grow its limit without end,
+ * and throughput decides.
  *
  * <p><b>Drops.</b> A connect refused because the backend's queue overflowed is evidence of overload by itself: the
  * limit goes to 80% of what was in flight, once per change. A timeout is not: it counts only when a step up brings a
