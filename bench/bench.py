@@ -1699,13 +1699,15 @@ def auto_and_fixed(runs):
             [r for r in runs if r.get("limit", "auto") != "auto"])
 
 
+def run_java(run):
+    """The Java feature version a cold-start run ran on: runs recorded without one ran on Java 17, the only one before
+    --cold-java."""
+    return run.get("java", 17)
+
+
 def cold_figures(data):
     """Throughput per 250 ms from a cold start (median over repetitions) and the time to 90% of the gevent shape's
     best fixed limit's steady throughput."""
-    every = data.get("autoColdStart") or []
-    # Runs recorded without a runtime ran on Java 17, the only one before --cold-java.
-    javas = sorted({r.get("java", 17) for r in every})
-    runs, fixed_runs = auto_and_fixed([r for r in every if r.get("java", 17) == (javas[0] if javas else 17)])
     rec = data.get("auto", {}).get(COLD_SHAPE)
     best = None
     if rec:
@@ -1725,26 +1727,28 @@ def cold_figures(data):
         """The median time, when every repetition reached 90%."""
         return median(times) if times and None not in times else None
 
-    times = [t90(r) for r in runs]
-    fixed_times = [t90(r) for r in fixed_runs]
-    others = {}
-    for java in javas[1:]:
-        auto_runs, fixed_other = auto_and_fixed([r for r in every if r.get("java", 17) == java])
+    def figures(rs):
+        """The windows and times to 90% of the runs `rs` at limit auto, and of those at the fixed limit."""
+        auto_runs, fixed_runs = auto_and_fixed(rs)
         auto_times = [t90(r) for r in auto_runs]
-        others[java] = {"windows": windows(auto_runs), "t90": auto_times, "t90Median": reached_median(auto_times),
-                        "fixedWindows": windows(fixed_other), "fixedT90": [t90(r) for r in fixed_other]}
+        fixed_times = [t90(r) for r in fixed_runs]
+        return {"windows": windows(auto_runs), "t90": auto_times, "t90Median": reached_median(auto_times),
+                "fixedWindows": windows(fixed_runs), "fixedT90": fixed_times,
+                "fixedT90Median": reached_median(fixed_times),
+                "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None}
+
+    by_java = {}
+    for r in data.get("autoColdStart") or []:
+        by_java.setdefault(run_java(r), []).append(r)
+    javas = sorted(by_java) or [17]
     every_reset = data.get("autoColdReset") or []
-    resets, warm_fixed = auto_and_fixed(every_reset)
-    reset_times = [t90(r) for r in resets]
-    warm_times = [t90(r) for r in warm_fixed]
-    return {"best": best, "java": javas[0] if javas else 17, "otherJavas": others,
-            "windows": windows(runs), "t90": times, "t90Median": reached_median(times),
-            "resetWindows": windows(resets), "resetT90": reset_times, "resetT90Median": reached_median(reset_times),
-            "warmFixedWindows": windows(warm_fixed), "warmFixedT90": warm_times,
-            "resetWarmStarts": (every_reset[0].get("warmStarts") if every_reset else None),
-            "warmFixedT90Median": reached_median(warm_times),
-            "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None, "fixedWindows": windows(fixed_runs),
-            "fixedT90": fixed_times}
+    reset = figures(every_reset)
+    return {"best": best, "java": javas[0], **figures(by_java.get(javas[0], [])),
+            "otherJavas": {java: figures(by_java[java]) for java in javas[1:]},
+            "resetWindows": reset["windows"], "resetT90": reset["t90"], "resetT90Median": reset["t90Median"],
+            "warmFixedWindows": reset["fixedWindows"], "warmFixedT90": reset["fixedT90"],
+            "warmFixedT90Median": reset["fixedT90Median"],
+            "resetWarmStarts": (every_reset[0].get("warmStarts") if every_reset else None)}
 
 
 def report_auto(plan, data, L):
@@ -2150,7 +2154,7 @@ def charts_new(data, plt):
         for r in data["autoColdStart"]:
             ws = [w or 0 for w in r["windows"]]
             limit = r.get("limit", "auto")
-            java = r.get("java", 17)
+            java = run_java(r)
             ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
                     linestyle="-" if limit == "auto" else ":",
                     label=f"limit {limit}, Java {java}, repetition {r['rep'] + 1}")
