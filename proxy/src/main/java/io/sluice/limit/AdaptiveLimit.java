@@ -16,12 +16,12 @@ import java.util.Objects;
  *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
  *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), and quadruple it, as far as the requests
  *       in flight and waiting reach, after a step that raised X nearly in proportion (at least {@value #PROPORTIONAL}
- *       of it: far below the knee). A step that falls
- *       short is judged again on a second window at the same limit (a cold process gets faster from one window to the
- *       next, and a plateau seen while the proxy warms up is not the backend's). When it stops paying, the knee lies
- *       between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to {@value #HEADROOM} times that,
- *       capped at L2. Above the knee costs little — those requests would otherwise wait in Sluice's queue — while
- *       below it workers idle, and real knees are soft (gunicorn gthread, 8 threads: 5% more at 16 than at 11).</li>
+ *       of it: far below the knee). A step that falls short is judged again on a second window at the same limit (a cold process gets faster from one
+ *       window to the next, and a plateau seen while the proxy warms up is not the backend's). When it stops paying,
+ *       the knee lies between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to
+ *       {@value #HEADROOM} times that, capped at L2. Above the knee costs little — those requests would otherwise wait
+ *       in Sluice's queue — while below it workers idle, and real knees are soft (gunicorn gthread, 8 threads: 5% more
+ *       at 16 than at 11).</li>
  *   <li><i>A plateau is checked again</i>: on a small machine the proxy and the backend share the CPUs, and a cold
  *       process needs several times the CPU per request at first, so throughput can stop growing far below the
  *       backend's capacity. The first {@value #RECHECKS} probes after slow start stopped at a plateau double the
@@ -45,25 +45,13 @@ import java.util.Objects;
  * decides, it decides alone.
  *
  * <p><b>The backend's accept queue.</b> Where the kernel shows it (a local prefork backend: uWSGI, gunicorn sync), the
- * queue is the ground truth of "every worker is busy", and no round trip is needed: with depth d and i requests in
- * flight, {@code i - d} workers are busy (of a backend that keeps connections, i counts Sluice's open connections: one
- * between two calls holds its slot too). A queue that holds more than {@value AcceptQueue#HIGH} on two readings in a
- * row (d the lesser of them) sets the limit to {@code i - d + }{@value #QUEUE_TARGET} (a couple waiting, so no worker
- * idles between requests; none for a backend that keeps Sluice's connections alive, which takes a queued connection
- * only when another closes — gunicorn gevent, measured: p99 155-163 ms at 202 against 107-115 ms at its 200), whether
- * or not requests wait in Sluice's queue, once the requests let in under a higher limit have left; one reading is not
- * enough, since an async worker starved of CPU in a spike accepts late and fills the queue for a moment below its
- * capacity. Nor is a cut ever below what the backend has shown it takes ({@link AcceptQueue#shown}, forgotten only
- * after a while of queueing): an async backend short of CPU keeps a queue however few it holds, and each cut would only
- * idle more of its connections. An empty queue while requests wait grows the limit by a quarter (a sixteenth for a
- * backend that keeps connections: the surplus waits in its queue until the next cut), after two empty readings in a
- * row; a growth that a cut then undoes doubles the readings the next one waits for ({@link AcceptQueue#mayGrow}), so a
- * limit just below what the backend takes (a keep-alive backend has nothing waiting there) is not grown and cut back
- * every second. Once a backend has shown a real queue (the smoothed depth above {@value AcceptQueue#HIGH}; kept up by
- * any reading above 0 within {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. A
- * backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a connection or two for
- * a moment, when its accepting thread lags: that decides nothing, or an empty queue would grow its limit without end,
- * and throughput decides.
+ * queue is the ground truth of "every worker is busy", and no round trip is needed: a queue that stays above
+ * {@value AcceptQueue#HIGH} cuts the limit to what the backend holds, and an empty one while requests wait grows it
+ * ({@link AcceptQueue#wanted}). Once a backend has shown a real queue (the smoothed depth above
+ * {@value AcceptQueue#HIGH}; kept up by any reading above 0 within {@value AcceptQueue#MEMORY_SECONDS} s), its queue
+ * alone decides and probing stops. A backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a
+ * connection or two for a moment, when its accepting thread lags: that decides nothing, or an empty queue would grow
+ * its limit without end, and throughput decides.
  *
  * <p><b>Drops.</b> A connect refused because the backend's queue overflowed is evidence of overload by itself: the
  * limit goes to 80% of what was in flight, once per change. A timeout is not: it counts only when a step up brings a
@@ -88,7 +76,6 @@ public final class AdaptiveLimit implements Limit {
   static final int HOLD_WINDOWS = 4;
   static final int HOLD_SECONDS = 2;
   static final int MAX_HOLD_SECONDS = 64;
-  static final int QUEUE_TARGET = 2;
   static final int RECHECKS = 3;
   /** The wait before the first recheck: a cold process warms within seconds. */
   static final int RECHECK_SECONDS = 1;
@@ -193,28 +180,13 @@ public final class AdaptiveLimit implements Limit {
 
   @Override
   public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept, int open) {
-    int holding = connectionsKept ? Math.max(inflight, open) : inflight;
-    queue.read(nowNanos, depth, holding);
-    int held = queue.held();
-    // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
-    // would count them twice. A cut needs no demand beyond the limit (those held would wait in Sluice's queue
-    // instead), but then only a queue that Sluice's own requests could make: the backend may have other clients.
-    boolean limiting = limiting(inflight, waiting);
-    if (held > AcceptQueue.HIGH && inflight <= limit && (limiting || held < inflight)) {
-      // A backend that keeps connections takes a queued one only when another closes: none should wait there.
-      int target = connectionsKept ? 0 : QUEUE_TARGET;
-      int to = Math.max(MIN, Math.max(holding - held, queue.shown()) + target);
+    queue.read(nowNanos, depth, connectionsKept ? Math.max(inflight, open) : inflight);
+    int to = queue.wanted(nowNanos, limit, inflight, limiting(inflight, waiting), connectionsKept);
+    if (to != limit) {
       if (to < limit) {
-        queue.cut(to);
         floor = Math.min(floor, to);
-        change(nowNanos, to, Reason.BACKEND_QUEUE);
-        hold();
       }
-    } else if (limiting && queue.mayGrow(nowNanos) && limit < MAX) {
-      queue.grew(limit);
-      // A growth past what a backend that keeps connections takes leaves the surplus in its queue until the next cut.
-      int step = Math.max(1, limit / (connectionsKept ? 16 : 4));
-      change(nowNanos, Math.min(MAX, limit + step), Reason.BACKEND_IDLE);
+      change(nowNanos, to, to < limit ? Reason.BACKEND_QUEUE : Reason.BACKEND_IDLE);
       hold();
     }
   }

@@ -364,7 +364,7 @@ class AdaptiveLimitTest {
     limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false, high);
     assertEquals(high, limit.current(), "the average is not yet past " + AcceptQueue.HIGH);
     limit.onBackendQueue(now += 250 * MS, high - 2, high, 4, false, high);
-    assertEquals(2 + AdaptiveLimit.QUEUE_TARGET, limit.current());
+    assertEquals(2 + AcceptQueue.QUEUE_TARGET, limit.current());
     assertEquals(Reason.BACKEND_QUEUE, limit.lastDecision().reason());
     // The requests let in under the old limit still fill the backend's queue: that is no reason to cut again.
     limit.onBackendQueue(now += 250 * MS, high - 3, high - 1, 4, false, high - 1);
@@ -386,7 +386,7 @@ class AdaptiveLimitTest {
       long t = growOnAnEmptyQueue(auto, 250, 2000);
       int limit = auto.current();
       readings(auto, t, kept, limit, 2000, limit - 200, limit - 200);
-      assertEquals(kept ? 200 : 200 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "connections kept: " + kept);
+      assertEquals(kept ? 200 : 200 + AcceptQueue.QUEUE_TARGET, auto.current(), "connections kept: " + kept);
     }
   }
 
@@ -469,7 +469,7 @@ class AdaptiveLimitTest {
       int inflight = Math.min(auto.current(), 100 + 40);
       auto.onBackendQueue(t += 250 * MS, 40, inflight, 2000, false, inflight);
     }
-    assertEquals(100 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "" + decisions);
+    assertEquals(100 + AcceptQueue.QUEUE_TARGET, auto.current(), "" + decisions);
   }
 
   @Test
@@ -524,7 +524,7 @@ class AdaptiveLimitTest {
     t = readings(auto, t, grown, 100, 1, 0, 1, 0);
     assertEquals(grown, auto.current(), "a connection now and then: " + decisions);
     readings(auto, t, grown, 100, 10, 10);
-    assertEquals(grown - 10 + AdaptiveLimit.QUEUE_TARGET, auto.current(), "" + decisions);
+    assertEquals(grown - 10 + AcceptQueue.QUEUE_TARGET, auto.current(), "" + decisions);
   }
 
   @Test
