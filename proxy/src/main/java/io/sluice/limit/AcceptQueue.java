@@ -39,6 +39,7 @@ final class AcceptQueue {
   /** How long connections have waited in the queue since the backend last held {@link #shown}. */
   private long shownAge;
   private long readAt;
+  private boolean everRead;
 
   /**
    * Takes a reading of {@code depth} connections waiting to be accepted while the backend holds {@code holding} of
@@ -66,7 +67,9 @@ final class AcceptQueue {
       }
     }
     readAt = nowNanos;
-    if (depth > 0 && (decides(nowNanos) || average > HIGH)) {
+    everRead = true;
+    // One reading is not a real queue: an async worker short of CPU accepts a burst of new connections late.
+    if (depth > 0 && (decides(nowNanos) || (average > HIGH && beforeLast > 0))) {
       seen = true;
       seenAt = nowNanos;
     }
@@ -111,6 +114,15 @@ final class AcceptQueue {
     return limit;
   }
 
+  /**
+   * Whether connections may still be waiting for the backend to take them, as far as the readings tell: the kernel
+   * shows this backend's queue, and no reading has been taken since {@code sinceNanos} yet, or the last one showed
+   * more than {@value #HIGH}.
+   */
+  boolean waitingSince(long sinceNanos) {
+    return everRead && (readAt - sinceNanos < 0 || last > HIGH);
+  }
+
   /** The lesser of the last two readings: the queue that stayed. */
   int held() {
     return Math.min(last, beforeLast);
@@ -152,7 +164,10 @@ final class AcceptQueue {
     grownFrom = 0;
   }
 
-  /** Whether the backend has shown a real queue lately (the smoothed depth above {@value #HIGH}). */
+  /**
+   * Whether the backend has shown a real queue lately: the smoothed depth above {@value #HIGH}, with connections
+   * waiting on two readings in a row.
+   */
   boolean decides(long nowNanos) {
     return seen && nowNanos - seenAt < MEMORY_SECONDS * SECOND;
   }

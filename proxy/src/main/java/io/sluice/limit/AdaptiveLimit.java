@@ -13,10 +13,11 @@ import java.util.Objects;
  * requests that started after the last change count (and, except after a doubling in slow start, which only adds
  * requests, one mean round trip later, once the backend has settled), so each window measures one limit. Then:
  * <ul>
- *   <li><i>Slow start</i> (from {@value #INITIAL}): double the limit while each doubling raises X by at least half of
- *       proportionally ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), and quadruple it, as far as the requests
- *       in flight and waiting reach, after a step that raised X nearly in proportion (at least {@value #PROPORTIONAL}
- *       of it: far below the knee). A step that falls short is judged again on a second window at the same limit (a cold process gets faster from one
+ *   <li><i>Slow start</i> (from {@value #INITIAL}, first to four times that as far as the requests in flight and
+ *       waiting reach): double the limit while each doubling raises X by at least half of proportionally
+ *       ({@code (X2/X1 - 1) / (L2/L1 - 1) >= }{@value #GAIN}), and quadruple it, as far as the demand reaches, after a
+ *       step that raised X nearly in proportion (at least {@value #PROPORTIONAL} of it: far below the knee). A step
+ *       that falls short is judged again on a second window at the same limit (a cold process gets faster from one
  *       window to the next, and a plateau seen while the proxy warms up is not the backend's). When it stops paying,
  *       the knee lies between the last two limits, at about {@code L1 · X2 / X1}; the limit goes to
  *       {@value #HEADROOM} times that, capped at L2. Above the knee costs little — those requests would otherwise wait
@@ -48,8 +49,11 @@ import java.util.Objects;
  * queue is the ground truth of "every worker is busy", and no round trip is needed: a queue that stays above
  * {@value AcceptQueue#HIGH} cuts the limit to what the backend holds, and an empty one while requests wait grows it
  * ({@link AcceptQueue#wanted}). Once a backend has shown a real queue (the smoothed depth above
- * {@value AcceptQueue#HIGH}; kept up by any reading above 0 within {@value AcceptQueue#MEMORY_SECONDS} s), its queue
- * alone decides and probing stops. A backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a
+ * {@value AcceptQueue#HIGH}, with connections waiting on two readings in a row; kept up by any reading above 0 within
+ * {@value AcceptQueue#MEMORY_SECONDS} s), its queue alone decides and probing stops. Nor does slow start take a step
+ * that fell short for a plateau before a reading after the step shows no more than {@value AcceptQueue#HIGH} waiting:
+ * an async worker short of CPU accepts a burst of new connections late, and where the backend is full, its queue
+ * decides. A backend that accepts eagerly (threads or async workers, keep-alive connections) shows at most a
  * connection or two for a moment, when its accepting thread lags: that decides nothing, or an empty queue would grow
  * its limit without end, and throughput decides.
  *
@@ -261,10 +265,19 @@ public final class AdaptiveLimit implements Limit {
 
   private void slowStart(long now, double throughput, double timeoutShare) {
     int step = 2 * limit;
-    if (prevThroughput > 0) {
+    if (prevThroughput == 0) {
+      // The first step, with nothing to compare with: a backend of two workers holds 16 in its queue for the moment
+      // its queue or a plateau takes to cut them back, and every larger one gets there in one step less.
+      step = Math.max(step, Math.min(4 * limit, demand));
+    } else {
       double efficiency = (throughput / prevThroughput - 1) / ((double) limit / prevLimit - 1);
       boolean moreTimeouts = timeoutShare > prevTimeouts + TIMEOUT_MARGIN;
       if ((efficiency < GAIN || moreTimeouts) && !quick(throughput, prevThroughput, moreTimeouts)) {
+        if (!moreTimeouts && now - changedAt < SECOND && queue.waitingSince(changedAt)) {
+          // The backend may not have taken them all yet: it accepts late (an async worker short of CPU, measured:
+          // 45 of 128 connections for 300 ms), or it is full and its queue cuts the limit within two readings.
+          return;
+        }
         if (!secondLook && !moreTimeouts) {
           secondLook = true;
           return;

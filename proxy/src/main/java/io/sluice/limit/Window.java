@@ -10,7 +10,8 @@ package io.sluice.limit;
 final class Window {
 
   private static final long SECOND = 1_000_000_000L;
-  private static final int SLOW_START_WINDOW = 16;
+  /** The fewest samples of a slow-start window: two rounds of the first limit (each takes a round trip). */
+  private static final int SLOW_START_WINDOW = 8;
   /**
    * A slow-start window lasts at most this many rounds of the limit: a doubling is judged against a gain of half, which
    * needs no fine precision (and a step that falls short is measured twice), and round trips that vary widely at first
