@@ -90,13 +90,18 @@ final class AcceptQueue {
    * and each cut would only idle more of its connections.
    *
    * <p>An empty queue while the limit binds grows it by a quarter (a sixteenth for a backend that keeps connections:
-   * the surplus waits in its queue until the next cut), once the queue decides and has been empty long enough
-   * ({@link #mayGrow}).
+   * the surplus waits in its queue until the next cut), once the queue decides and has been empty long enough, the
+   * limit binding on every one of those readings ({@link #mayGrow}).
    *
    * @param inflight requests in flight now
    * @param limiting whether the limit holds requests back: some wait in Sluice's queue, or every slot is taken
    */
   int wanted(long nowNanos, int limit, int inflight, boolean limiting, boolean connectionsKept) {
+    if (!limiting) {
+      // An empty queue shows that the limit holds back no more than the backend takes only while it holds some back:
+      // an idle spell would otherwise let the first reading of the next spike grow the limit.
+      emptyReadings = 0;
+    }
     int held = held();
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice. A cut needs no demand beyond the limit (those held would wait in Sluice's queue

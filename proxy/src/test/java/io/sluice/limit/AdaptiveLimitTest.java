@@ -455,6 +455,26 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void anIdleSpellIsNotAnEmptyQueueToGrowOn() {
+    // gevent at its 200, idle for 20 s between two spikes: the first reading of the next spike, empty as the queue
+    // is while Sluice opens its connections again, is no reason to grow (measured: 250 at once, the connections not
+    // yet seen kept alive, 50 of them left in the backend's queue and a quarter less drained in that spike).
+    List<Decision> decisions = new ArrayList<>();
+    AdaptiveLimit auto = new AdaptiveLimit(decisions::add);
+    long t = growOnAnEmptyQueue(auto, 250, 2000);
+    t = readings(auto, t, true, auto.current(), 2000, auto.current() - 200, auto.current() - 200);
+    assertEquals(200, auto.current());
+    t = readings(auto, t, true, 0, 0, new int[4 * 20]);
+    decisions.clear();
+    t = readings(auto, t, true, 200, 2000, 0);
+    assertEquals(List.of(), decisions, "one reading under load");
+    for (int i = 0; i < AcceptQueue.MAX_GROWTH_WAIT && auto.current() == 200; i++) {
+      t = readings(auto, t, true, 200, 2000, 0);
+    }
+    assertEquals(200 + 200 / 16, auto.current(), "empty readings under load grow it as before");
+  }
+
+  @Test
   void aBackendThatKeepsConnectionsIsGrownBySmallSteps() {
     // At gevent's 200 connections nothing waits in its queue, and requests wait in Sluice's: a growth by a quarter
     // would leave 50 in the backend's queue until the next cut, where they wait for a connection to close.
