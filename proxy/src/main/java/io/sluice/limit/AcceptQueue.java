@@ -35,6 +35,12 @@ final class AcceptQueue {
   private int holding;
   private int accepted;
   private int acceptedBefore;
+  /**
+   * The most requests the backend held at once while connections waited in its accept queue (in flight and not in
+   * the queue, on two readings in a row), within its last {@value #MEMORY_SECONDS} s or so with connections waiting:
+   * what it has shown it takes when full. Time without a queue does not count, so it holds from one spike to the
+   * next; a backend that takes fewer now (a reload with fewer workers) shows it within that time of queueing.
+   */
   private int shown;
   /** How long connections have waited in the queue since the backend last held {@link #shown}. */
   private long shownAge;
@@ -44,12 +50,16 @@ final class AcceptQueue {
   /**
    * Takes a reading of {@code depth} connections waiting to be accepted while the backend holds {@code holding} of
    * Sluice's requests (of a backend that keeps connections, its connections), those waiting included.
+   *
+   * @param limiting whether the limit holds requests back: some wait in Sluice's queue, or every slot is taken
    */
-  void read(long nowNanos, int depth, int holding) {
+  void read(long nowNanos, int depth, int holding, boolean limiting) {
     average = (average + depth) / 2;
     beforeLast = last;
     last = depth;
-    emptyReadings = depth == 0 ? emptyReadings + 1 : 0;
+    // An empty queue shows that the limit holds back no more than the backend takes only while it holds some back:
+    // an idle spell would otherwise let the first reading of the next spike grow the limit.
+    emptyReadings = depth == 0 && limiting ? emptyReadings + 1 : 0;
     this.holding = holding;
     acceptedBefore = accepted;
     accepted = Math.max(0, holding - depth);
@@ -97,11 +107,6 @@ final class AcceptQueue {
    * @param limiting whether the limit holds requests back: some wait in Sluice's queue, or every slot is taken
    */
   int wanted(long nowNanos, int limit, int inflight, boolean limiting, boolean connectionsKept) {
-    if (!limiting) {
-      // An empty queue shows that the limit holds back no more than the backend takes only while it holds some back:
-      // an idle spell would otherwise let the first reading of the next spike grow the limit.
-      emptyReadings = 0;
-    }
     int held = held();
     // While more are in flight than the limit, requests let in under a higher one still fill the queue: a cut now
     // would count them twice. A cut needs no demand beyond the limit (those held would wait in Sluice's queue
@@ -129,18 +134,8 @@ final class AcceptQueue {
   }
 
   /** The lesser of the last two readings: the queue that stayed. */
-  int held() {
+  private int held() {
     return Math.min(last, beforeLast);
-  }
-
-  /**
-   * The most requests the backend held at once while connections waited in its accept queue (in flight and not in
-   * the queue, on two readings in a row), within its last {@value #MEMORY_SECONDS} s or so with connections waiting:
-   * what it has shown it takes when full. Time without a queue does not count, so it holds from one spike to the
-   * next; a backend that takes fewer now (a reload with fewer workers) shows it within that time of queueing.
-   */
-  int shown() {
-    return shown;
   }
 
   /**

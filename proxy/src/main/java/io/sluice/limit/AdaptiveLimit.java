@@ -184,8 +184,9 @@ public final class AdaptiveLimit implements Limit {
 
   @Override
   public void onBackendQueue(long nowNanos, int depth, int inflight, int waiting, boolean connectionsKept, int open) {
-    queue.read(nowNanos, depth, connectionsKept ? Math.max(inflight, open) : inflight);
-    int to = queue.wanted(nowNanos, limit, inflight, limiting(inflight, waiting), connectionsKept);
+    boolean limiting = limiting(inflight, waiting);
+    queue.read(nowNanos, depth, connectionsKept ? Math.max(inflight, open) : inflight, limiting);
+    int to = queue.wanted(nowNanos, limit, inflight, limiting, connectionsKept);
     if (to != limit) {
       if (to < limit) {
         floor = Math.min(floor, to);
