@@ -385,9 +385,11 @@ def warm(plan, key, url, min_runs=None):
         last = r["rps"]
 
 
-def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True, baseline_jar=None):
+def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True, baseline_jar=None,
+                       with_quick_jit=False):
     """The proxies in front of the fast backend; returns [(key, label, url, server or None)]. With `baseline_jar`,
-    each Sluice is followed by the same Sluice on that jar."""
+    each Sluice is followed by the same Sluice on that jar; with `with_quick_jit`, the fixed limit's Sluice is also run
+    with the JIT's quick mode (QUICK_JIT)."""
     out = [("direct", "direct (nginx on TCP)", fast.url, None)]
     h = servers.haproxy(tmp, f"{prefix}-haproxy", "haproxy-proxy.cfg", {"BACKEND": fast.socket})
     out.append(("haproxy", "HAProxy 2 threads", h.url, h))
@@ -403,9 +405,14 @@ def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True,
             s = servers.sluice(tmp, name + BASELINE_SUFFIX, fast.socket, protocol="http", limit=limit,
                                jar=baseline_jar)
             out.append((baseline_key(key), baseline_label(label), s.url, s))
+    if with_quick_jit and with_fixed_limit:
+        s = servers.sluice(tmp, f"{prefix}-sluice-64-quick-jit", fast.socket, protocol="http", limit="64",
+                           java_opts=QUICK_JIT)
+        out.append((QUICK_JIT_KEY, f"Sluice, limit 64, C1 only (`{QUICK_JIT}`)", s.url, s))
     for key, label, url, s in out:
         if s is not None:
-            commands[f"{prefix}: {label}"] = s.proc.command() + (
+            env = f"SLUICE_JAVA_OPTS={QUICK_JIT} " if key == QUICK_JIT_KEY else ""
+            commands[f"{prefix}: {label}"] = env + s.proc.command() + (
                 f"   # config: {os.path.basename(s.config)}" if isinstance(s.config, str) else "")
     commands[f"{prefix}: fast backend"] = fast.proc.command() + "   # config: nginx-backend.conf"
     return out
@@ -415,7 +422,8 @@ def section_overhead(plan, tmp, data, commands):
     fast = servers.nginx_unix_backend(tmp, "fast-backend", workers=1)
     proxies = []
     try:
-        proxies = start_fast_proxies(plan, tmp, fast, commands, "overhead", baseline_jar=plan.baseline_jar)
+        proxies = start_fast_proxies(plan, tmp, fast, commands, "overhead", baseline_jar=plan.baseline_jar,
+                                     with_quick_jit=True)
         if plan.baseline_jar is not None:
             record_baseline(plan, data, "overhead")
         commands["overhead client"] = (f"wrk -t {plan.wrk_threads} -c {plan.wrk_connections} "
@@ -1001,35 +1009,49 @@ def load_at_once(plan, s, shape):
             "p99": r["p99"], "samples": [[round(t - t_start, 3), *x] for t, x in samples]}
 
 
+# The JIT's quick mode: C1 alone, no profiling tier and no C2. Its code is ready in a fraction of the time and runs
+# slower: what it buys in a fresh JVM's first seconds (the cold start) and what it costs per request (the overhead
+# section) are measured beside the default.
+QUICK_JIT = "-XX:TieredStopAtLevel=1"
+QUICK_JIT_KEY = "sluice-64-quick-jit"
+
+
 def auto_cold_start(plan, tmp, data, commands, backend, protocol, shape):
     """A fresh Sluice loaded at once: throughput per 250 ms over the first 5 s (totals.served every 50 ms), with
-    limit auto and, in alternating order, with the shape's largest fixed limit: what a cold JVM allows at all."""
+    limit auto and, in alternating order, with the shape's largest fixed limit: what a cold JVM allows at all. On each
+    runtime (JAVA_HOME's, --cold-java's) and, on the first, with the JIT's quick mode."""
     runs = data.setdefault("autoColdStart", [])
     fixed = str(max(shape["limits"]))
     homes = [None] + ([plan.cold_java] if plan.cold_java else [])
     features = {home: servers.java_feature(home) for home in homes}
+    runtimes = [(home, "") for home in homes] + [(None, QUICK_JIT)]
     for rep in range(plan.reps):
-        order = [(home, limit) for home in homes for limit in (["auto", fixed] if rep % 2 == 0 else [fixed, "auto"])]
-        for home, limit in (order if rep % 2 == 0 else order[::-1]):
-            auto_cold_run(plan, tmp, runs, commands, backend, protocol, shape, rep, limit, home, features[home])
+        order = [(rt, limit) for rt in runtimes for limit in (["auto", fixed] if rep % 2 == 0 else [fixed, "auto"])]
+        for (home, opts), limit in (order if rep % 2 == 0 else order[::-1]):
+            auto_cold_run(plan, tmp, runs, commands, backend, protocol, shape, rep, limit, home, features[home], opts)
             lib.wait_quiet([backend.address])
     auto_limit_reset(plan, tmp, data, commands, backend, protocol, shape, fixed)
 
 
-def auto_cold_run(plan, tmp, runs, commands, backend, protocol, shape, rep, limit, java_home, java):
-    """One fresh Sluice at `limit` on the Java runtime `java_home` (None: JAVA_HOME's or PATH's), feature `java`."""
-    s = servers.sluice(tmp, f"auto-cold-{rep}-{limit}-java{java}", backend.address, protocol=protocol, limit=limit,
-                       queue_timeout=f"{plan.spike_timeout_s}s", java_home=java_home)
+def auto_cold_run(plan, tmp, runs, commands, backend, protocol, shape, rep, limit, java_home, java, java_opts=""):
+    """One fresh Sluice at `limit` on the Java runtime `java_home` (None: JAVA_HOME's or PATH's), feature `java`,
+    with the JVM options `java_opts` added."""
+    suffix = "-quick-jit" if java_opts else ""
+    s = servers.sluice(tmp, f"auto-cold-{rep}-{limit}-java{java}{suffix}", backend.address, protocol=protocol,
+                       limit=limit, queue_timeout=f"{plan.spike_timeout_s}s", java_home=java_home, java_opts=java_opts)
     try:
         run = load_at_once(plan, s, shape)
         windows = run["windows"]
-        runs.append({"rep": rep, "limit": limit, "java": java, **run})
+        runs.append({"rep": rep, "limit": limit, "java": java, **({"jvmOptions": java_opts} if java_opts else {}),
+                     **run})
         if rep == 0 and limit == "auto":
-            key = "auto: cold start" if java_home is None else f"auto: cold start, Java {java}"
-            commands[key] = ((f"JAVA_HOME={java_home} " if java_home else "") + s.proc.command()
+            key = "auto: cold start" + ("" if java_home is None else f", Java {java}") + (
+                f", {java_opts}" if java_opts else "")
+            commands[key] = ((f"JAVA_HOME={java_home} " if java_home else "")
+                             + (f"SLUICE_JAVA_OPTS='{java_opts}' " if java_opts else "") + s.proc.command()
                              + f"; at once: wrk -t 1 -c {shape['connections']} -d {plan.cold_seconds}s URL")
-        log(f"auto cold start rep {rep + 1} limit {limit} Java {java}: per 250 ms "
-            + " ".join(fmt(x) for x in windows[:12]) + " ...")
+        log(f"auto cold start rep {rep + 1} limit {limit} Java {java}{' ' + java_opts if java_opts else ''}: "
+            "per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
     finally:
         s.stop()
 
@@ -1699,10 +1721,15 @@ def auto_and_fixed(runs):
             [r for r in runs if r.get("limit", "auto") != "auto"])
 
 
-def run_java(run):
-    """The Java feature version a cold-start run ran on: runs recorded without one ran on Java 17, the only one before
-    --cold-java."""
-    return run.get("java", 17)
+def run_runtime(run):
+    """The Java feature version a cold-start run ran on and the JVM options it added: runs recorded without a version
+    ran on Java 17, the only one before --cold-java, and those without options with none."""
+    return run.get("java", 17), run.get("jvmOptions", "")
+
+
+def runtime_label(runtime):
+    java, opts = runtime
+    return f"Java {java}" + (", C1 only" if opts == QUICK_JIT else f", {opts}" if opts else "")
 
 
 def cold_figures(data):
@@ -1737,14 +1764,14 @@ def cold_figures(data):
                 "fixedT90Median": reached_median(fixed_times),
                 "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None}
 
-    by_java = {}
+    by_runtime = {}
     for r in data.get("autoColdStart") or []:
-        by_java.setdefault(run_java(r), []).append(r)
-    javas = sorted(by_java) or [17]
+        by_runtime.setdefault(run_runtime(r), []).append(r)
+    runtimes = sorted(by_runtime) or [(17, "")]
     every_reset = data.get("autoColdReset") or []
     reset = figures(every_reset)
-    return {"best": best, "java": javas[0], **figures(by_java.get(javas[0], [])),
-            "otherJavas": {java: figures(by_java[java]) for java in javas[1:]},
+    return {"best": best, "java": runtimes[0][0], **figures(by_runtime.get(runtimes[0], [])),
+            "others": {runtime_label(rt): figures(by_runtime[rt]) for rt in runtimes[1:]},
             "resetWindows": reset["windows"], "resetT90": reset["t90"], "resetT90Median": reset["t90Median"],
             "warmFixedWindows": reset["fixedWindows"], "warmFixedT90": reset["fixedT90"],
             "warmFixedT90Median": reset["fixedT90Median"],
@@ -1878,15 +1905,19 @@ def report_auto(plan, data, L):
                  f"against the gevent shape's best fixed limit's median steady throughput in this run "
                  f"({fmt(c['best'])} req/s). *Time to 90%* = the end of the first 250 ms window at ≥ 90% of it. "
                  "Target: ≤ 2 s."
-                 + (" Also on " + ", ".join(f"Java {j}" for j in c["otherJavas"]) + " (`--cold-java`), in alternating "
-                    "order with the same runs: each runtime with its own class archive (from Java 25 on an AOT cache, "
-                    "which holds the rehearsal's method profiles too)." if c["otherJavas"] else ""))
+                 + (" Also, in alternating order with the same runs: " + "; ".join(c["others"]) + "."
+                    if c["others"] else "")
+                 + (" Java 25 and later (`--cold-java`) runs with its own class archive, an AOT cache, which holds the "
+                    "rehearsal's method profiles too." if any(not k.endswith("C1 only") for k in c["others"]) else "")
+                 + (f" *C1 only* = `SLUICE_JAVA_OPTS={QUICK_JIT}`: the JIT's quick mode, no profiling tier and no "
+                    "C2, so compiled code in a fraction of the time, but slower code (section 2 measures its CPU per "
+                    "request)." if any(k.endswith("C1 only") for k in c["others"]) else ""))
         L.append("")
         L.append("| | " + " | ".join(f"{(i + 1) * 0.25:.2f}" for i in range(20)) + " |")
         L.append("| --- | " + " | ".join("---:" for _ in range(20)) + " |")
         rows = [("auto", c["windows"]), (f"limit {c['fixedLimit']}", c["fixedWindows"])]
-        for java, o in c["otherJavas"].items():
-            rows += [(f"auto, Java {java}", o["windows"]), (f"limit {c['fixedLimit']}, Java {java}", o["fixedWindows"])]
+        for label, o in c["others"].items():
+            rows += [(f"auto, {label}", o["windows"]), (f"limit {c['fixedLimit']}, {label}", o["fixedWindows"])]
         rows += [("auto, limit reset on a warm Sluice", c["resetWindows"]),
                  (f"limit {c['fixedLimit']}, the same warm Sluice", c["warmFixedWindows"])]
         for label, ws in rows:
@@ -1906,9 +1937,9 @@ def report_auto(plan, data, L):
             L.append(f"- The same from a fresh Sluice with the fixed limit {c['fixedLimit']} (no ramp at all): "
                      + ", ".join(fmt(x, 2, ' s') if x is not None else 'not reached' for x in c['fixedT90'])
                      + " — what a cold JVM sharing 2 cores with the backend allows whatever the limit.")
-        for java, o in c["otherJavas"].items():
+        for label, o in c["others"].items():
             t = o["t90Median"]
-            L.append(f"- **On Java {java}**, auto: **{fmt(t, 2, ' s') if t is not None else 'not reached in every repetition'}** "
+            L.append(f"- **{label}**, auto: **{fmt(t, 2, ' s') if t is not None else 'not reached in every repetition'}** "
                      f"(by repetition: {', '.join(fmt(x, 2, ' s') if x is not None else 'not reached' for x in o['t90'])}) — "
                      f"{'meets' if t is not None and t <= 2.0 else 'misses'} the target; the fixed limit "
                      f"{c['fixedLimit']}: " + ", ".join(fmt(x, 2, ' s') if x is not None else 'not reached'
@@ -2151,20 +2182,21 @@ def charts_new(data, plt):
     if data.get("autoColdStart"):
         c = cold_figures(data)
         fig, ax = plt.subplots(figsize=(9, 4))
-        for r in data["autoColdStart"]:
-            ws = [w or 0 for w in r["windows"]]
-            limit = r.get("limit", "auto")
-            java = run_java(r)
-            ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
-                    linestyle="-" if limit == "auto" else ":",
-                    label=f"limit {limit}, Java {java}, repetition {r['rep'] + 1}")
-        for r in data.get("autoColdReset") or []:
-            ws = [w or 0 for w in r["windows"]]
-            reset = r.get("limit", "auto") == "auto"
-            ax.step([i * 0.25 for i in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.6,
-                    linestyle="-." if reset else (0, (1, 3)),
-                    label=(f"limit reset to auto on a warm Sluice, repetition {r['rep'] + 1}" if reset
-                           else f"limit {r['limit']} on a warm Sluice, repetition {r['rep'] + 1}"))
+        # The median of the repetitions, one line per runtime and limit: every repetition of every runtime would be
+        # two dozen lines; the table gives the repetitions' times.
+        lines = [(f"Java {c['java']}", c)] + list(c["others"].items())
+        for i, (label, o) in enumerate(lines):
+            for key, what, style in (("windows", "auto", "-"), ("fixedWindows", f"limit {c['fixedLimit']}", ":")):
+                ws = [w or 0 for w in o[key]]
+                if ws:
+                    ax.step([j * 0.25 for j in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.8,
+                            color=f"C{i}", linestyle=style, label=f"fresh JVM, {label}, {what}")
+        for key, what, style in (("resetWindows", "limit reset to auto on a warm Sluice", "-."),
+                                 ("warmFixedWindows", f"limit {c['fixedLimit']} on a warm Sluice", (0, (1, 3)))):
+            ws = [w or 0 for w in c[key]]
+            if ws:
+                ax.step([j * 0.25 for j in range(len(ws) + 1)], ws + ws[-1:], where="post", alpha=0.8,
+                        color="C7" if key == "resetWindows" else "C8", linestyle=style, label=what)
         if c["best"]:
             ax.axhline(0.9 * c["best"], color="red", linestyle="--", linewidth=1,
                        label=f"90% of the best fixed limit ({fmt(0.9 * c['best'])} req/s)")
@@ -2172,7 +2204,8 @@ def charts_new(data, plt):
         ax.set_ylabel("requests/s")
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=7)
-        ax.set_title("gunicorn gevent 2 x 100 x 50 ms: a fresh Sluice, and a limit reset, under wrk -c256", fontsize=9)
+        ax.set_title("gunicorn gevent 2 x 100 x 50 ms: a fresh Sluice, and a limit reset, under wrk -c256 "
+                     "(median of the repetitions)", fontsize=9)
         fig.tight_layout()
         fig.savefig(os.path.join(OUT, "auto-cold-start.png"), dpi=110)
         plt.close(fig)
@@ -2380,6 +2413,15 @@ def write_report(plan, data, commands, note, path):
                 L.append(f"- **{labels.get(key, key)} / HAProxy: {r:.3f}** (median of the per-repetition ratios "
                          f"{', '.join(f'{x:.3f}' for x in ratios)}; target ≥ 0.9) — "
                          f"{'meets' if r >= 0.9 else 'misses'} the target.")
+        quick, full = data["overhead"].get(QUICK_JIT_KEY, []), data["overhead"].get("sluice-64", [])
+        if quick and full:
+            q, f = median([r.get("proxyUsPerReq") for r in quick]), median([r.get("proxyUsPerReq") for r in full])
+            qr, fr = median([r["rps"] for r in quick]), median([r["rps"] for r in full])
+            if q and f and qr and fr:
+                L.append(f"- **The JIT's quick mode** (`SLUICE_JAVA_OPTS={QUICK_JIT}`: C1 alone, which gets a fresh "
+                         f"Sluice to full speed sooner, section 6's cold start): {q:.1f} µs of CPU per request against "
+                         f"{f:.1f} µs with the JIT's every tier (**{q / f:.2f}×**), {fmt(qr)} req/s against "
+                         f"{fmt(fr)} ({qr / fr:.2f}×).")
         L.append("")
         report_overhead_baseline(plan, data, L)
         if os.path.exists(os.path.join(OUT, "overhead.png")):
@@ -2585,9 +2627,9 @@ def write_report(plan, data, commands, note, path):
         L.append(f"| cold start on gevent: 90% of the best fixed limit's throughput within 2 s (fresh JVM, Java "
                  f"{c['java']}) | {fmt(t, 2, ' s') if t is not None else 'not reached'} | "
                  f"{'✅' if t is not None and t <= 2 else '❌'} |")
-        for java, o in c["otherJavas"].items():
+        for label, o in c["others"].items():
             t = o["t90Median"]
-            L.append(f"| the same on Java {java} | {fmt(t, 2, ' s') if t is not None else 'not reached'} | "
+            L.append(f"| the same on {label} | {fmt(t, 2, ' s') if t is not None else 'not reached'} | "
                      f"{'✅' if t is not None and t <= 2 else '❌'} |")
         if c["resetWindows"]:
             t = c["resetT90Median"]
