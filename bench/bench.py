@@ -837,28 +837,32 @@ def section_auto(plan, tmp, data, commands):
         try:
             limits = plan.auto_limits(shape)
             variants = ["auto"] + [str(n) for n in limits]
-            for v in variants:
-                instances[v] = servers.sluice(tmp, f"auto-{shape['key']}-{v}", backend.address, protocol=protocol,
-                                              limit=v, queue_timeout=f"{plan.spike_timeout_s}s")
             commands[f"auto: {shape['key']} backend"] = backend.proc.command()
-            commands[f"auto: {shape['key']} Sluice"] = instances["auto"].proc.command() + (
-                "   # and --limit " + ", ".join(str(n) for n in limits))
             conns = shape["connections"]
             commands["auto client"] = (spike_command(plan.auto_spike, plan.spike_timeout_s) + "; wrk -t 1 -c 64|256 "
                                        f"-d {plan.auto_steady_seconds}s --timeout 30s --latency URL")
             rec = out[shape["key"]] = {"label": shape["label"], "protocol": protocol, "limits": limits,
                                        "connections": conns, "workMs": shape["workMs"], "health": shape["health"],
-                                       "runs": {}, "samples": {}}
-            log(f"auto {shape['key']}: warm-up (not measured)")
-            for v in variants:
-                s = instances[v]
-                if health:
-                    health.url = s.url
-                spike(s.url, plan.auto_warm_spike, plan.spike_timeout_s)
-                lib.wait_sluice_idle(s.admin_port)
-                r, _ = auto_wrk(plan, s.url, conns, plan.auto_warm_seconds)
-                log(f"  warm-up {v}: {fmt(r['rps'])} req/s")
+                                       "runs": {}, "samples": {}, "freshJvms": True}
             for rep in range(plan.reps):
+                # Fresh JVMs each repetition: one JVM's JIT can run the same code several percent faster or slower
+                # than another's for its whole life (measured: the same build at the same limit 5-20% apart in two
+                # JVMs, in either direction from run to run), which a median over one instance per set-up would keep.
+                for v in variants:
+                    instances[v] = servers.sluice(tmp, f"auto-{shape['key']}-{v}-{rep}", backend.address,
+                                                  protocol=protocol, limit=v, queue_timeout=f"{plan.spike_timeout_s}s")
+                if rep == 0:
+                    commands[f"auto: {shape['key']} Sluice"] = instances["auto"].proc.command() + (
+                        "   # and --limit " + ", ".join(str(n) for n in limits))
+                log(f"auto {shape['key']} rep {rep + 1}: new JVMs, warm-up (not measured)")
+                for v in variants:
+                    s = instances[v]
+                    if health:
+                        health.url = s.url
+                    spike(s.url, plan.auto_warm_spike, plan.spike_timeout_s)
+                    lib.wait_sluice_idle(s.admin_port)
+                    r, _ = auto_wrk(plan, s.url, conns, plan.auto_warm_seconds)
+                    log(f"  warm-up {v}: {fmt(r['rps'])} req/s")
                 order = variants[rep % len(variants):] + variants[:rep % len(variants)]
                 if rep % 2 == 1:
                     order.reverse()
@@ -898,6 +902,9 @@ def section_auto(plan, tmp, data, commands):
                         f"{fmt(sp['drain'])}/s; steady {fmt(w['rps'])} req/s p99 {fmt_ms(w['p99'])} "
                         f"errors {w['errors']} non2xx {w['non2xx']}; limit after {limit_now}"
                         + (f"; health {run['healthSteady']}" if health else ""))
+                for s in instances.values():
+                    s.stop()
+                instances.clear()
             if shape["key"] == TIMEOUTS_SHAPE and plan.auto_scenarios:
                 if health:
                     health.url = None
@@ -1786,7 +1793,7 @@ def report_auto(plan, data, L):
     L.append("")
     L.append(f"For each backend shape, Sluice with `--limit auto` and with fixed limits, each its own instance in front "
              f"of the same backend (uWSGI on `--socket`, spoken to over the uwsgi protocol; gunicorn over HTTP on a "
-             f"Unix socket), measured one at a time in alternating order after an unmeasured warm-up of each "
+             f"Unix socket), measured one at a time in alternating order after an unmeasured warm-up of each JVM "
              f"(a {p.get('auto_warm_spike', '?'):,}-connection spike and {p.get('auto_warm_seconds', '?')} s of wrk). "
              f"Each repetition: a {p.get('auto_spike', 3000):,}-connection spike (`sluice spike`, one connection per "
              f"request, all at once; *drain* = 200 responses / time from the first connect to the last response), "
@@ -1822,7 +1829,9 @@ def report_auto(plan, data, L):
         f = auto_figures(rec)
         L.append(f"### {rec['label']}")
         L.append("")
-        L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections.")
+        L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections. "
+                 + ("New JVMs for every repetition, each warmed up again." if rec.get("freshJvms") else
+                    "One JVM per limit for all repetitions (a run before the bench started new ones per repetition)."))
         L.append("")
         L.append("| limit | spike 200 (%) | drain (200/s) | spike p99 | steady req/s | p50 | p99 | errors + non-2xx | "
                  "limit at the end of the steady runs | drain by repetition | req/s by repetition |")
