@@ -64,6 +64,7 @@ class Plan:
         self.auto_spike = 1000 if quick else 3000
         self.auto_warm_spike = 300 if quick else 1000
         self.auto_warm_seconds = 2 if quick else 5
+        self.auto_warm_starts = 1 if quick else 3
         self.auto_steady_seconds = 3 if quick else 15
         self.auto_scenarios = True
         self.timeouts_seconds = 15  # 5 s of load, 2 s to the timeouts, 5 s after them, the 1 s window, margin
@@ -843,7 +844,8 @@ def section_auto(plan, tmp, data, commands):
                                        f"-d {plan.auto_steady_seconds}s --timeout 30s --latency URL")
             rec = out[shape["key"]] = {"label": shape["label"], "protocol": protocol, "limits": limits,
                                        "connections": conns, "workMs": shape["workMs"], "health": shape["health"],
-                                       "runs": {}, "samples": {}, "freshJvms": True}
+                                       "runs": {}, "samples": {}, "freshJvms": True,
+                                       "warmStarts": plan.auto_warm_starts}
             for rep in range(plan.reps):
                 # Fresh JVMs each repetition: one JVM's JIT can run the same code several percent faster or slower
                 # than another's for its whole life (measured: the same build at the same limit 5-20% apart in two
@@ -860,8 +862,13 @@ def section_auto(plan, tmp, data, commands):
                     if health:
                         health.url = s.url
                     spike(s.url, plan.auto_warm_spike, plan.spike_timeout_s)
-                    lib.wait_sluice_idle(s.admin_port)
-                    r, _ = auto_wrk(plan, s.url, conns, plan.auto_warm_seconds)
+                    # Several load starts after a short idle spell, not one: the first few each make the JIT compile
+                    # paths that were not hot yet (the limit reset's warm-up, below, measured it), and one start left
+                    # a fresh JVM slower in the measured spike and steady run than a JVM measured later.
+                    for _ in range(plan.auto_warm_starts):
+                        lib.wait_sluice_idle(s.admin_port)
+                        time.sleep(1)
+                        r, _ = auto_wrk(plan, s.url, conns, plan.auto_warm_seconds)
                     log(f"  warm-up {v}: {fmt(r['rps'])} req/s")
                 order = variants[rep % len(variants):] + variants[:rep % len(variants)]
                 if rep % 2 == 1:
@@ -1794,7 +1801,8 @@ def report_auto(plan, data, L):
     L.append(f"For each backend shape, Sluice with `--limit auto` and with fixed limits, each its own instance in front "
              f"of the same backend (uWSGI on `--socket`, spoken to over the uwsgi protocol; gunicorn over HTTP on a "
              f"Unix socket), measured one at a time in alternating order after an unmeasured warm-up of each JVM "
-             f"(a {p.get('auto_warm_spike', '?'):,}-connection spike and {p.get('auto_warm_seconds', '?')} s of wrk). "
+             f"(a {p.get('auto_warm_spike', '?'):,}-connection spike and {p.get('auto_warm_seconds', '?')} s of wrk, "
+             "as many times as each shape says). "
              f"Each repetition: a {p.get('auto_spike', 3000):,}-connection spike (`sluice spike`, one connection per "
              f"request, all at once; *drain* = 200 responses / time from the first connect to the last response), "
              f"then steady load: `wrk -t1 -cN -d{p.get('auto_steady_seconds', '?')}s --timeout 30s --latency` with N = 64, and "
@@ -1830,8 +1838,12 @@ def report_auto(plan, data, L):
         L.append(f"### {rec['label']}")
         L.append("")
         L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections. "
-                 + ("New JVMs for every repetition, each warmed up again." if rec.get("freshJvms") else
-                    "One JVM per limit for all repetitions (a run before the bench started new ones per repetition)."))
+                 + ((f"New JVMs for every repetition, each warmed up again: the spike, then {rec['warmStarts']} × wrk "
+                     "after 1 s idle." if rec.get("warmStarts") else
+                     "New JVMs for every repetition, each warmed up again by the spike and one wrk.")
+                    if rec.get("freshJvms") else
+                    "One JVM per limit for all repetitions, warmed up once by the spike and one wrk (a run before the "
+                    "bench started new ones per repetition)."))
         L.append("")
         L.append("| limit | spike 200 (%) | drain (200/s) | spike p99 | steady req/s | p50 | p99 | errors + non-2xx | "
                  "limit at the end of the steady runs | drain by repetition | req/s by repetition |")
