@@ -412,8 +412,7 @@ def start_fast_proxies(plan, tmp, fast, commands, prefix, with_fixed_limit=True,
         out.append((QUICK_JIT_KEY, f"Sluice, limit 64, C1 only (`{QUICK_JIT}`)", s.url, s))
     for key, label, url, s in out:
         if s is not None:
-            env = f"SLUICE_JAVA_OPTS={QUICK_JIT} " if key == QUICK_JIT_KEY else ""
-            commands[f"{prefix}: {label}"] = env + s.proc.command() + (
+            commands[f"{prefix}: {label}"] = s.proc.command() + (
                 f"   # config: {os.path.basename(s.config)}" if isinstance(s.config, str) else "")
     commands[f"{prefix}: fast backend"] = fast.proc.command() + "   # config: nginx-backend.conf"
     return out
@@ -624,7 +623,7 @@ def section_profile(plan, tmp, data, commands):
     pid = s.proc.pid
     perf = shutil.which("perf")
     try:
-        commands["profile: Sluice"] = "SLUICE_JAVA_OPTS=-XX:+PreserveFramePointer " + s.proc.command()
+        commands["profile: Sluice"] = s.proc.command()
         commands["profile: recording"] = (f"jcmd PID JFR.start name=bench settings=profile; wrk ... "
                                           f"{plan.profile_seconds}s; jcmd PID JFR.stop name=bench filename=F"
                                           + ("; perf record -F 499 -g -p PID; jcmd PID Compiler.perfmap"
@@ -1061,8 +1060,7 @@ def auto_cold_run(plan, tmp, runs, commands, backend, protocol, shape, rep, limi
         if rep == 0 and limit == "auto":
             key = "auto: cold start" + ("" if java_home is None else f", Java {java}") + (
                 f", {java_opts}" if java_opts else "")
-            commands[key] = ((f"JAVA_HOME={java_home} " if java_home else "")
-                             + (f"SLUICE_JAVA_OPTS='{java_opts}' " if java_opts else "") + s.proc.command()
+            commands[key] = (s.proc.command()
                              + f"; at once: wrk -t 1 -c {shape['connections']} -d {plan.cold_seconds}s URL")
         log(f"auto cold start rep {rep + 1} limit {limit} Java {java}{' ' + java_opts if java_opts else ''}: "
             "per 250 ms " + " ".join(fmt(x) for x in windows[:12]) + " ...")
@@ -1452,7 +1450,7 @@ def section_hostile(plan, tmp, data, commands):
             s = servers.sluice_config(tmp, f"hostile-sluice-{rep}", doc, java_opts=HOSTILE_HEAP)
             try:
                 if rep == 0:
-                    commands["hostile: Sluice"] = (f"SLUICE_JAVA_OPTS={HOSTILE_HEAP} " + s.proc.command() + "   # "
+                    commands["hostile: Sluice"] = (s.proc.command() + "   # "
                                                    + open(s.config_file).read().replace("\n", " ").replace("  ", " "))
                     commands["hostile: normal traffic"] = (
                         f"hey -z {plan.hostile_seconds}s -c {plan.hey_workers} "
@@ -1785,7 +1783,7 @@ def cold_figures(data):
     every_reset = data.get("autoColdReset") or []
     reset = figures(every_reset)
     return {"best": best, "java": runtimes[0][0], **figures(by_runtime.get(runtimes[0], [])),
-            "others": {runtime_label(rt): figures(by_runtime[rt]) for rt in runtimes[1:]},
+            "others": {runtime_label(rt): {"runtime": rt, **figures(by_runtime[rt])} for rt in runtimes[1:]},
             "resetWindows": reset["windows"], "resetT90": reset["t90"], "resetT90Median": reset["t90Median"],
             "warmFixedWindows": reset["fixedWindows"], "warmFixedT90": reset["fixedT90"],
             "warmFixedT90Median": reset["fixedT90Median"],
@@ -1929,10 +1927,11 @@ def report_auto(plan, data, L):
                  + (" Also, in alternating order with the same runs: " + "; ".join(c["others"]) + "."
                     if c["others"] else "")
                  + (" Java 25 and later (`--cold-java`) runs with its own class archive, an AOT cache, which holds the "
-                    "rehearsal's method profiles too." if any(not k.endswith("C1 only") for k in c["others"]) else "")
+                    "rehearsal's method profiles too." if any(o["runtime"][0] >= 25 for o in c["others"].values())
+                    else "")
                  + (f" *C1 only* = `SLUICE_JAVA_OPTS={QUICK_JIT}`: the JIT's quick mode, no profiling tier and no "
                     "C2, so compiled code in a fraction of the time, but slower code (section 2 measures its CPU per "
-                    "request)." if any(k.endswith("C1 only") for k in c["others"]) else ""))
+                    "request)." if any(o["runtime"][1] == QUICK_JIT for o in c["others"].values()) else ""))
         L.append("")
         L.append("| | " + " | ".join(f"{(i + 1) * 0.25:.2f}" for i in range(20)) + " |")
         L.append("| --- | " + " | ".join("---:" for _ in range(20)) + " |")

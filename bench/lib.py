@@ -81,7 +81,10 @@ class Proc:
             _PROCS.remove(self)
 
     def command(self):
-        return " ".join(shlex.quote(a) for a in self.argv)
+        """The command as typed in a shell: the environment it was given (JVM options, the app's parameters), then
+        its arguments."""
+        return " ".join([f"{k}={shlex.quote(str(v))}" for k, v in (self.env or {}).items()]
+                        + [shlex.quote(a) for a in self.argv])
 
 
 def stop_all():
