@@ -1835,7 +1835,8 @@ def report_auto(plan, data, L):
         f = auto_figures(rec)
         L.append(f"### {rec['label']}")
         L.append("")
-        L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections. "
+        L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections; medians of "
+                 f"{len(rec['runs']['auto'])} repetitions. "
                  + ((f"New JVMs for every repetition, each warmed up again: the spike, then {rec['warmStarts']} × wrk "
                      "after 1 s idle." if rec.get("warmStarts") else
                      "New JVMs for every repetition, each warmed up again by the spike and one wrk.")
@@ -2311,14 +2312,16 @@ def write_report(plan, data, commands, note, path):
     if note:
         L.append(f"> **{note}**")
         L.append("")
+    # The first run's repetitions: an --update may have run more or fewer, which its line says.
+    reps = data.get("plan", {}).get("reps", plan.reps)
     L.append(f"Produced by `bench/run.sh{' --quick' if plan.quick else ''}` (Sluice `{m['sluice']}`). "
-             f"Every figure is the median of {plan.reps} run{'s' if plan.reps > 1 else ''} taken in alternating "
+             f"Every figure is the median of {reps} run{'s' if reps > 1 else ''} taken in alternating "
              "order (each repetition rotates, and every other one reverses, the order of the set-ups), after "
              "unmeasured warm-up runs of every set-up. Raw runs: `raw/results.json`.")
     for u in data.get("updates", []):
         shapes = f" (shapes {', '.join(u['shapes'])})" if u.get("shapes") else ""
         L.append(f"Re-run later with `--update`: {', '.join(u['sections'])}{shapes} ({u['date']}, Sluice "
-                 f"`{u['sluice']}`).")
+                 f"`{u['sluice']}`" + (f", {u['reps']} repetitions" if u.get("reps", reps) != reps else "") + ").")
     L.append("")
     L.append("## Machine")
     L.append("")
@@ -2777,9 +2780,10 @@ SECTION_COMMANDS = {"spike": "spike", "overhead": "overhead", "memory": "memory"
                     "hostile": "hostile"}
 
 
-def previous_run(path, sections, machine, shapes=None):
-    """The data and commands of the run in `path`, without the sections about to run again, which are noted.
-    With `shapes` (some of the auto section's backend shapes), only those shapes of the auto section are dropped."""
+def previous_run(path, sections, machine, reps, shapes=None):
+    """The data and commands of the run in `path`, without the sections about to run again, which are noted with the
+    repetitions they run. With `shapes` (some of the auto section's backend shapes), only those shapes of the auto
+    section are dropped."""
     if not os.path.exists(path):
         raise SystemExit(f"bench: --update: no earlier run in {path}")
     with open(path) as f:
@@ -2807,7 +2811,7 @@ def previous_run(path, sections, machine, shapes=None):
                 del commands[name]
     updates = [left for u in data.get("updates", []) if (left := still_standing(u, sections, shapes))]
     data["updates"] = updates + [{"sections": sections, "date": machine["date"], "sluice": machine["sluice"],
-                                  **({"shapes": shapes} if shapes else {})}]
+                                  "reps": reps, **({"shapes": shapes} if shapes else {})}]
     return data, commands
 
 
@@ -2919,7 +2923,7 @@ def main():
     commands = {}
     if args.update:
         data, commands = previous_run(os.path.join(OUT, "raw", "results.json"), sections, data["machine"],
-                                       plan.auto_shapes if shapes else None)
+                                       plan.reps, plan.auto_shapes if shapes else None)
     log(f"writing to {OUT}; temporary files in {tmp}")
     funcs = {"spike": section_spike, "overhead": section_overhead, "memory": section_memory,
              "latency": section_latency, "queue": section_queue_chart, "profile": section_profile,
