@@ -861,13 +861,9 @@ def section_auto(plan, tmp, data, commands):
                     if health:
                         health.url = s.url
                     spike(s.url, plan.auto_warm_spike, plan.spike_timeout_s)
-                    # Several load starts after a short idle spell, not one: the first few each make the JIT compile
-                    # paths that were not hot yet (the limit reset's warm-up, below, measured it), and one start left
-                    # a fresh JVM slower in the measured spike and steady run than a JVM measured later.
-                    for _ in range(plan.auto_warm_starts):
-                        lib.wait_sluice_idle(s.admin_port)
-                        time.sleep(1)
-                        r, _ = auto_wrk(plan, s.url, conns, plan.auto_warm_seconds)
+                    # Several load starts, not one: one start left a fresh JVM slower in the measured spike and
+                    # steady run than a JVM measured later.
+                    r = load_starts(plan, s, conns, plan.auto_warm_starts, AUTO_WARM_IDLE_S)
                     log(f"  warm-up {v}: {fmt(r['rps'])} req/s")
                 order = variants[rep % len(variants):] + variants[:rep % len(variants)]
                 if rep % 2 == 1:
@@ -1070,6 +1066,20 @@ def auto_cold_run(plan, tmp, runs, commands, backend, protocol, shape, rep, limi
 
 RESET_WARM_STARTS = 4
 RESET_IDLE_S = 3
+AUTO_WARM_IDLE_S = 1
+
+
+def load_starts(plan, s, connections, starts, idle_s):
+    """Warms the Sluice `s` with `starts` load starts (wrk for plan.auto_warm_seconds), each once it is idle and
+    `idle_s` more, not with one long run: each of the first few starts makes the JIT compile paths that were not hot
+    yet (measured: C2 took a quarter of the machine in the first second of the first start after 10 s of load, next
+    to nothing by the third). Returns the last start's wrk result."""
+    r = None
+    for _ in range(starts):
+        lib.wait_sluice_idle(s.admin_port)
+        time.sleep(idle_s)
+        r, _ = auto_wrk(plan, s.url, connections, plan.auto_warm_seconds)
+    return r
 
 
 def auto_limit_reset(plan, tmp, data, commands, backend, protocol, shape, fixed):
@@ -1081,13 +1091,7 @@ def auto_limit_reset(plan, tmp, data, commands, backend, protocol, shape, fixed)
         s = servers.sluice(tmp, f"auto-reset-{rep}-{limit}", backend.address, protocol=protocol, limit=fixed,
                            queue_timeout=f"{plan.spike_timeout_s}s")
         try:
-            # Load starts after an idle spell, not one long run: each of the first few makes the JIT compile paths
-            # that were not hot yet (measured: C2 took a quarter of the machine in the first second of the first
-            # start after 10 s of load, next to nothing by the third).
-            for _ in range(RESET_WARM_STARTS):
-                lib.wait_sluice_idle(s.admin_port)
-                time.sleep(RESET_IDLE_S)
-                auto_wrk(plan, s.url, shape["connections"], plan.auto_warm_seconds)
+            load_starts(plan, s, shape["connections"], RESET_WARM_STARTS, RESET_IDLE_S)
             lib.wait_sluice_idle(s.admin_port)
             if limit == "auto":
                 name = lib.admin_status(s.admin_port)["backends"][0]["name"]
@@ -1838,7 +1842,7 @@ def report_auto(plan, data, L):
         L.append(f"Sluice speaks {rec['protocol']} to it; wrk with {rec['connections']} connections; medians of "
                  f"{len(rec['runs']['auto'])} repetitions. "
                  + ((f"New JVMs for every repetition, each warmed up again: the spike, then {rec['warmStarts']} × wrk "
-                     "after 1 s idle." if rec.get("warmStarts") else
+                     f"after {AUTO_WARM_IDLE_S} s idle." if rec.get("warmStarts") else
                      "New JVMs for every repetition, each warmed up again by the spike and one wrk.")
                     if rec.get("freshJvms") else
                     "One JVM per limit for all repetitions, warmed up once by the spike and one wrk (a run before the "
