@@ -1004,18 +1004,22 @@ def auto_timeouts_run(plan, tmp, commands, backend, protocol, shape, health, rep
 
 
 def load_at_once(plan, s, shape):
-    """wrk on Sluice `s` at once, its status polled every 50 ms: throughput per 250 ms over the first 5 s."""
+    """wrk on Sluice `s` at once, its status polled every 50 ms: throughput per 250 ms over the first 5 s, and the CPU
+    its JVM's threads used meanwhile, by what they do (lib.jvm_thread_cpu)."""
     poller = lib.StatusPoller(s.admin_port, 0.05, auto_sample).start()
     # The first sample (0 served) must come before the load, so that every window can be interpolated.
     wait_until = time.monotonic() + 5
     while not poller.samples and time.monotonic() < wait_until:
         time.sleep(0.01)
+    cpu_before = lib.jvm_thread_cpu(s.proc.pid)
     t_start = time.monotonic()
     r, _ = auto_wrk(plan, s.url, shape["connections"], plan.cold_seconds)
     samples = poller.stop()
+    cpu_after = lib.jvm_thread_cpu(s.proc.pid)
     served = [(t - t_start, x[4]) for t, x in samples]
     return {"windows": [lib.rate_between(served, i * 0.25, (i + 1) * 0.25) for i in range(20)], "rps": r["rps"],
-            "p99": r["p99"], "samples": [[round(t - t_start, 3), *x] for t, x in samples]}
+            "p99": r["p99"], "samples": [[round(t - t_start, 3), *x] for t, x in samples],
+            "cpu": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after}}
 
 
 # The JIT's quick mode: C1 alone, no profiling tier and no C2. Its code is ready in a fraction of the time and runs
@@ -1770,14 +1774,20 @@ def cold_figures(data):
         """The median time, when every repetition reached 90%."""
         return median(times) if times and None not in times else None
 
+    def cpu(rs):
+        """The median CPU seconds of each thread group of the JVM during the load (runs recorded before it was
+        measured have none)."""
+        measured = [r["cpu"] for r in rs if r.get("cpu")]
+        return {k: median([c[k] for c in measured]) for k in measured[0]} if measured else None
+
     def figures(rs):
-        """The windows and times to 90% of the runs `rs` at limit auto, and of those at the fixed limit."""
+        """The windows, times to 90% and JVM CPU of the runs `rs` at limit auto, and of those at the fixed limit."""
         auto_runs, fixed_runs = auto_and_fixed(rs)
         auto_times = [t90(r) for r in auto_runs]
         fixed_times = [t90(r) for r in fixed_runs]
         return {"windows": windows(auto_runs), "t90": auto_times, "t90Median": reached_median(auto_times),
-                "fixedWindows": windows(fixed_runs), "fixedT90": fixed_times,
-                "fixedT90Median": reached_median(fixed_times),
+                "cpu": cpu(auto_runs), "fixedWindows": windows(fixed_runs), "fixedT90": fixed_times,
+                "fixedT90Median": reached_median(fixed_times), "fixedCpu": cpu(fixed_runs),
                 "fixedLimit": fixed_runs[0]["limit"] if fixed_runs else None}
 
     by_runtime = {}
@@ -1789,6 +1799,7 @@ def cold_figures(data):
     return {"best": best, "java": runtimes[0][0], **figures(by_runtime.get(runtimes[0], [])),
             "others": {runtime_label(rt): {"runtime": rt, **figures(by_runtime[rt])} for rt in runtimes[1:]},
             "resetWindows": reset["windows"], "resetT90": reset["t90"], "resetT90Median": reset["t90Median"],
+            "resetCpu": reset["cpu"], "warmFixedCpu": reset["fixedCpu"],
             "warmFixedWindows": reset["fixedWindows"], "warmFixedT90": reset["fixedT90"],
             "warmFixedT90Median": reset["fixedT90Median"],
             "resetWarmStarts": (every_reset[0].get("warmStarts") if every_reset else None)}
@@ -1988,9 +1999,36 @@ def report_auto(plan, data, L):
                                                     for x in c['warmFixedT90'])
                      + ") — the same start of the load without a ramp: the difference is what the ramp from 4 costs.")
         L.append("")
+        report_cold_cpu(c, p, L)
         if os.path.exists(os.path.join(OUT, "auto-cold-start.png")):
             L.append("![throughput from a cold start](auto-cold-start.png)")
             L.append("")
+
+
+COLD_CPU_COLUMNS = (("c2", "C2 compiler"), ("c1", "C1 compiler"), ("eventLoops", "event loops"), ("other", "other"))
+
+
+def report_cold_cpu(c, p, L):
+    """Where a cold JVM's CPU goes during the cold start's load, beside a warm one's."""
+    fixed = f"limit {c['fixedLimit']}"
+    rows = [("auto", c["cpu"]), (fixed, c["fixedCpu"])]
+    for label, o in c["others"].items():
+        rows += [(f"auto, {label}", o["cpu"]), (f"{fixed}, {label}", o["fixedCpu"])]
+    rows += [("auto, limit reset on a warm Sluice", c["resetCpu"]), (f"{fixed}, the same warm Sluice", c["warmFixedCpu"])]
+    rows = [(label, cpu) for label, cpu in rows if cpu]
+    if not rows:
+        return
+    seconds = p.get("cold_seconds", 6)
+    L.append(f"CPU seconds of Sluice's JVM during the {seconds} s of load, by thread (`/proc/PID/task/*/stat`; "
+             f"medians). The machine has {2 * seconds} CPU-seconds in that time, shared by the backend's two gevent "
+             "workers, wrk and Sluice: what the JIT's compilers take, the backend does not get.")
+    L.append("")
+    L.append("| | " + " | ".join(name for _, name in COLD_CPU_COLUMNS) + " | all |")
+    L.append("| --- | " + " | ".join("---:" for _ in COLD_CPU_COLUMNS) + " | ---: |")
+    for label, cpu in rows:
+        L.append(f"| {label} | " + " | ".join(fmt(cpu[k], 2) for k, _ in COLD_CPU_COLUMNS)
+                 + f" | {fmt(sum(cpu[k] for k, _ in COLD_CPU_COLUMNS), 2)} |")
+    L.append("")
 
 
 def overload_figures(o):

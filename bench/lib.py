@@ -205,6 +205,34 @@ def cpu_seconds(pid):
     return total / tick
 
 
+# The JVM's threads by what they do, from the start of their names (/proc/PID/task/TID/comm keeps 15 characters).
+JVM_THREAD_GROUPS = (("C2 CompilerThre", "c2"), ("C1 CompilerThre", "c1"), ("vert.x-eventloo", "eventLoops"))
+
+
+def jvm_thread_cpu(pid):
+    """User + system CPU seconds of a JVM's threads, summed by JVM_THREAD_GROUPS ("other": the rest), from
+    /proc/PID/task: the JIT's compilers apart from the event loops that serve requests. Threads that ended are not
+    counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {group: 0.0 for _, group in JVM_THREAD_GROUPS}
+    out["other"] = 0.0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        group = next((g for prefix, g in JVM_THREAD_GROUPS if name.startswith(prefix)), "other")
+        out[group] += (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def children(pid):
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], stdout=subprocess.PIPE, text=True).stdout
     return [int(x) for x in out.split()]
