@@ -39,7 +39,7 @@ class Plan:
         self.reps = reps or (1 if quick else 3)
         self.spike_sizes = list(spike_sizes or ([200, 1000] if quick else [1000, 5000, 15000]))
         self.acceptance_size = closest(self.spike_sizes, 1000 if quick else 5000)
-        # An earlier Sluice jar measured beside this build in the spike and overhead sections (--baseline-jar).
+        # An earlier Sluice jar measured beside this build in the spike, overhead and latency sections (--baseline-jar).
         self.baseline_jar = baseline_jar
         self.spike_timeout_s = 60 if quick else 180
         self.spike_warmup = [300] if quick else [1000, 2000]
@@ -479,17 +479,23 @@ def section_latency(plan, tmp, data, commands):
     started = [fast, app_tcp, app_http, app_uwsgi]
     try:
         targets = []
-        for key, label, url, s in start_fast_proxies(plan, tmp, fast, commands, "latency", with_fixed_limit=False):
+        for key, label, url, s in start_fast_proxies(plan, tmp, fast, commands, "latency", with_fixed_limit=False,
+                                                     baseline_jar=plan.baseline_jar):
             targets.append(("fast", key, label, url))
             if s:
                 started.append(s)
         targets.append(("app", "direct", "direct (uWSGI --http-socket, TCP)", app_tcp.url))
-        s = servers.sluice(tmp, "lat-sluice-http", app_http.address, protocol="http", limit="auto")
-        started.append(s)
-        targets.append(("app", "sluice", "Sluice http, limit auto", s.url))
-        s = servers.sluice(tmp, "lat-sluice-uwsgi", app_uwsgi.address, protocol="uwsgi", limit="auto")
-        started.append(s)
-        targets.append(("app", "sluice-uwsgi", "Sluice uwsgi, limit auto", s.url))
+        for key, label, name, backend, protocol in (
+                ("sluice", "Sluice http, limit auto", "lat-sluice-http", app_http, "http"),
+                ("sluice-uwsgi", "Sluice uwsgi, limit auto", "lat-sluice-uwsgi", app_uwsgi, "uwsgi")):
+            for jar in [None] + ([plan.baseline_jar] if plan.baseline_jar is not None else []):
+                s = servers.sluice(tmp, name + (BASELINE_SUFFIX if jar else ""), backend.address, protocol=protocol,
+                                   limit="auto", jar=jar)
+                started.append(s)
+                targets.append(("app", baseline_key(key) if jar else key, baseline_label(label) if jar else label,
+                                s.url))
+        if plan.baseline_jar is not None:
+            record_baseline(plan, data, "latency")
         n = servers.nginx(tmp, "lat-nginx-uwsgi", "nginx-uwsgi.conf", {
             "BACKEND": app_uwsgi.address, "TIMEOUT_S": 60, "NOFILE": 16384, "WORKER_CONNECTIONS": 8192})
         started.append(n)
@@ -511,11 +517,9 @@ def section_latency(plan, tmp, data, commands):
                 wrk(plan, url, plan.app_warmup_seconds)
         runs = data.setdefault("latency", {})
         labels = data.setdefault("latencyLabels", {})
+        by_key = {f"{backend}/{key}": (backend, key, label, url) for backend, key, label, url in targets}
         for rep in range(plan.reps):
-            order = targets[rep % len(targets):] + targets[:rep % len(targets)]
-            if rep % 2 == 1:
-                order.reverse()
-            for backend, key, label, url in order:
+            for backend, key, label, url in (by_key[k] for k in alternating_order(list(by_key), rep)):
                 labels[f"{backend}/{key}"] = label
                 r, raw = hey(plan, url)
                 r.update(rep=rep, loadavg=lib.loadavg(), raw=raw)
@@ -1704,6 +1708,35 @@ def report_overhead_baseline(plan, data, L):
     L.append("")
 
 
+def report_latency_baseline(plan, data, L):
+    runs = data["latency"]
+    labels = data.get("latencyLabels", {})
+    rows = [(k, runs[k], runs[baseline_key(k)]) for k in runs if not k.endswith(BASELINE_SUFFIX)
+            and baseline_key(k) in runs]
+    if not rows:
+        return
+    reps = max(len(cur) for _k, cur, _base in rows)
+    L.append("### This build / baseline: latency at low load")
+    L.append("")
+    L.append(baseline_intro(data, "latency", reps) + " Difference = this build's median − the baseline's.")
+    L.append("")
+    L.append("| backend | set-up | figure | this build | baseline | difference | ratio | per repetition | |")
+    L.append("| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
+    out = data.setdefault("baselineRatios", {}).setdefault("latency", {})
+    for key, cur, base in rows:
+        backend, label = key.split("/")[0], labels.get(key, key)
+        for name in ("p50", "p99"):
+            mc, mb, ratio, per_rep = compare(cur, base, lambda r: r[name])
+            L.append(f"| {backend} | {label} | {name} | {fmt_ms(mc)} | {fmt_ms(mb)} | "
+                     f"{signed_ms(mc - mb if mc is not None and mb is not None else None)} | **{fmt(ratio, 3)}** | "
+                     f"{', '.join(f'{x:.3f}' for x in per_rep) or '–'} | {baseline_verdict(ratio, False)} |")
+            out.setdefault(f"{backend}: {label}", {})[name] = {"current": mc, "baseline": mb, "ratio": ratio,
+                                                                "perRep": per_rep}
+    L.append("")
+    L.append("Above 1 means slower for this build.")
+    L.append("")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Report of the auto, overload and hostile sections
 
@@ -2566,6 +2599,7 @@ def write_report(plan, data, commands, note, path):
             L.append(f"| {backend} | {labels.get(key, key)} | {fmt(v['rps'])} | {fmt_ms(v['p50'])} | "
                      f"{fmt_ms(v['p99'])} | {signed_ms(add50)} | {signed_ms(add99)} | {by_rep} |")
         L.append("")
+        report_latency_baseline(plan, data, L)
 
     # Queue chart
     if "queueChart" in data:
@@ -2896,7 +2930,7 @@ def main():
     ap.add_argument("--hostile-mb", type=int, default=0, metavar="MB",
                     help="hostile section: the size of the response each never-reader asks for (default 2)")
     ap.add_argument("--baseline-jar", default="", metavar="PATH",
-                    help="spike and overhead sections: measure every Sluice set-up also with this earlier jar "
+                    help="spike, overhead and latency sections: measure every Sluice set-up also with this earlier jar "
                          "(java with bin/sluice's JVM options -jar PATH), alternating with this build")
     ap.add_argument("--cold-java", default="", metavar="JAVA_HOME",
                     help="auto section: run the gevent shape's fresh-JVM cold start also on this Java runtime, "
@@ -2932,8 +2966,8 @@ def main():
             ap.error(f"--only: unknown section {s!r} (expected: {', '.join(SECTIONS)})")
 
     if baseline_jar and not args.report:
-        if not {"spike", "overhead"} & set(sections):
-            ap.error("--baseline-jar: only the spike and overhead sections measure the baseline")
+        if not {"spike", "overhead", "latency"} & set(sections):
+            ap.error("--baseline-jar: only the spike, overhead and latency sections measure the baseline")
         try:
             log(f"baseline: {baseline_jar}: {jar_version(baseline_jar)}")
         except (RuntimeError, subprocess.TimeoutExpired) as e:
