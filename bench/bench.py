@@ -1672,15 +1672,21 @@ def report_spike_baseline(plan, data, L):
     L.append("")
 
 
+def baseline_rows(runs):
+    """[(key, this build's runs, the baseline's)] of the set-ups of `runs` measured with a baseline, and the most
+    repetitions any of them has."""
+    rows = [(k, runs[k], runs[baseline_key(k)]) for k in runs if not k.endswith(BASELINE_SUFFIX)
+            and baseline_key(k) in runs]
+    return rows, max((len(cur) for _k, cur, _base in rows), default=0)
+
+
 def report_overhead_baseline(plan, data, L):
     runs = data["overhead"]
     labels = data.get("overheadLabels", {})
     h = runs.get("haproxy", [])
-    rows = [(k, runs[k], runs[baseline_key(k)]) for k in runs if not k.endswith(BASELINE_SUFFIX)
-            and baseline_key(k) in runs]
+    rows, reps = baseline_rows(runs)
     if not rows:
         return
-    reps = max(len(cur) for _k, cur, _base in rows)
     L.append("### This build / baseline: keep-alive throughput and CPU per request")
     L.append("")
     L.append(baseline_intro(data, "overhead", reps) + " Proxy / HAProxy is the median of the per-repetition "
@@ -1711,11 +1717,9 @@ def report_overhead_baseline(plan, data, L):
 def report_latency_baseline(plan, data, L):
     runs = data["latency"]
     labels = data.get("latencyLabels", {})
-    rows = [(k, runs[k], runs[baseline_key(k)]) for k in runs if not k.endswith(BASELINE_SUFFIX)
-            and baseline_key(k) in runs]
+    rows, reps = baseline_rows(runs)
     if not rows:
         return
-    reps = max(len(cur) for _k, cur, _base in rows)
     L.append("### This build / baseline: latency at low load")
     L.append("")
     L.append(baseline_intro(data, "latency", reps) + " Difference = this build's median − the baseline's.")
