@@ -1988,12 +1988,7 @@ def report_auto(plan, data, L):
         L.append("")
         L.append("| | " + " | ".join(f"{(i + 1) * 0.25:.2f}" for i in range(20)) + " |")
         L.append("| --- | " + " | ".join("---:" for _ in range(20)) + " |")
-        rows = [("auto", c["windows"]), (f"limit {c['fixedLimit']}", c["fixedWindows"])]
-        for label, o in c["others"].items():
-            rows += [(f"auto, {label}", o["windows"]), (f"limit {c['fixedLimit']}, {label}", o["fixedWindows"])]
-        rows += [("auto, limit reset on a warm Sluice", c["resetWindows"]),
-                 (f"limit {c['fixedLimit']}, the same warm Sluice", c["warmFixedWindows"])]
-        for label, ws in rows:
+        for label, ws in cold_rows(c, "windows"):
             if not ws:
                 continue
             L.append(f"| {label}: req/s (median) | " + " | ".join(fmt(w) for w in ws) + " |")
@@ -2045,14 +2040,22 @@ def report_auto(plan, data, L):
 COLD_CPU_COLUMNS = (("c2", "C2 compiler"), ("c1", "C1 compiler"), ("eventLoops", "event loops"), ("other", "other"))
 
 
+def cold_rows(c, figure):
+    """[(label, value)] of one figure of cold_figures (`windows`, `cpu`) for every set-up of the cold start: fresh
+    JVMs at auto and at the fixed limit, on each other runtime too, then the warm Sluice's limit reset and fixed
+    limit. The figure's keys follow one pattern: `windows`, `fixedWindows`, `resetWindows`, `warmFixedWindows`."""
+    name = figure[0].upper() + figure[1:]
+    fixed = f"limit {c['fixedLimit']}"
+    rows = [("auto", c[figure]), (fixed, c["fixed" + name])]
+    for label, o in c["others"].items():
+        rows += [(f"auto, {label}", o[figure]), (f"{fixed}, {label}", o["fixed" + name])]
+    return rows + [("auto, limit reset on a warm Sluice", c["reset" + name]),
+                   (f"{fixed}, the same warm Sluice", c["warmFixed" + name])]
+
+
 def report_cold_cpu(c, p, L):
     """Where a cold JVM's CPU goes during the cold start's load, beside a warm one's."""
-    fixed = f"limit {c['fixedLimit']}"
-    rows = [("auto", c["cpu"]), (fixed, c["fixedCpu"])]
-    for label, o in c["others"].items():
-        rows += [(f"auto, {label}", o["cpu"]), (f"{fixed}, {label}", o["fixedCpu"])]
-    rows += [("auto, limit reset on a warm Sluice", c["resetCpu"]), (f"{fixed}, the same warm Sluice", c["warmFixedCpu"])]
-    rows = [(label, cpu) for label, cpu in rows if cpu]
+    rows = [(label, cpu) for label, cpu in cold_rows(c, "cpu") if cpu]
     if not rows:
         return
     seconds = p.get("cold_seconds", 6)

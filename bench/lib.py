@@ -191,18 +191,24 @@ def tree_rss_kib(pid):
     return total
 
 
+def stat_cpu(path):
+    """The name and the user + system CPU seconds of a process or thread, from its /proc stat file `path`; raises
+    OSError when it has ended."""
+    with open(path) as f:
+        text = f.read()
+    fields = text.rsplit(")", 1)[1].split()
+    return text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
     """User + system CPU seconds of a process and its children (nginx and uWSGI workers), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for p in [pid] + children(pid):
         try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            total += stat_cpu(f"/proc/{p}/stat")[1]
         except (OSError, IndexError, ValueError):
             pass
-    return total / tick
+    return total
 
 
 # The JVM's threads by what they do, from the start of their names (/proc/PID/task/TID/comm keeps 15 characters).
@@ -213,7 +219,6 @@ def jvm_thread_cpu(pid):
     """User + system CPU seconds of a JVM's threads, summed by JVM_THREAD_GROUPS ("other": the rest), from
     /proc/PID/task: the JIT's compilers apart from the event loops that serve requests. Threads that ended are not
     counted."""
-    tick = os.sysconf("SC_CLK_TCK")
     out = {group: 0.0 for _, group in JVM_THREAD_GROUPS}
     out["other"] = 0.0
     try:
@@ -222,14 +227,10 @@ def jvm_thread_cpu(pid):
         return out
     for tid in tids:
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                text = f.read()
+            name, seconds = stat_cpu(f"/proc/{pid}/task/{tid}/stat")
         except OSError:
             continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        group = next((g for prefix, g in JVM_THREAD_GROUPS if name.startswith(prefix)), "other")
-        out[group] += (int(fields[11]) + int(fields[12])) / tick
+        out[next((g for prefix, g in JVM_THREAD_GROUPS if name.startswith(prefix)), "other")] += seconds
     return out
 
 
